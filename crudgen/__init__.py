@@ -1,0 +1,1 @@
+"""Generator helpers shared by the cookiecutter hooks and Jinja extension."""

@@ -1,0 +1,50 @@
+"""Jinja extension: the naming rules and the fields parser as filters and globals."""
+
+from __future__ import annotations
+
+import secrets
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+from crudgen import naming
+from crudgen.fields import not_null_validator, parse_fields, sort_literal
+from crudgen.imports import import_block, model_imports, schema_imports
+from crudgen.pyfmt import layout
+
+
+def new_revision_id() -> str:
+    """A fresh Alembic revision id (12 hex digits, like `alembic revision` makes)."""
+    return secrets.token_hex(6)
+
+
+def project_dir(slug: str) -> str:
+    """A directory name that stays inside the output folder whatever the answer was."""
+    return naming.kebab(str(slug)) or "invalid-project-slug"
+
+
+class CrudExtension(Extension):
+    """Registers snake, pascal, kebab, plural, table_name, parse_fields ... for templates."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters.update(
+            snake=naming.snake,
+            pascal=naming.pascal,
+            kebab=naming.kebab,
+            slug=naming.slugify,
+            identifier=naming.identifier,
+            plural=naming.pluralize,
+            table_name=naming.table_name,
+            project_dir=project_dir,
+            parse_fields=parse_fields,
+            layout=layout,
+        )
+        environment.globals.update(
+            new_revision_id=new_revision_id,
+            import_block=import_block,
+            model_imports=model_imports,
+            schema_imports=schema_imports,
+            sort_literal=sort_literal,
+            not_null_validator=not_null_validator,
+        )

@@ -1,0 +1,440 @@
+"""The fields DSL: `name:type[(args)][?][:modifier...][=default]`, comma separated.
+
+One parser turns the string into `Field` records; every template reads those records,
+so each field type is mapped once, here, to its SQLAlchemy column, Alembic column,
+Pydantic type, list filters and test example values. Stdlib only: this runs wherever
+cookiecutter runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crudgen.pyfmt import Arg, Call
+
+INT32 = 2**31
+INT64 = 2**63
+MAX_VARCHAR = 10_485_760  # PostgreSQL's limit for varchar(n)
+EXAMPLE = "title:str(200):unique, body:text?, price:decimal(10,2), status:enum(draft|published)"
+
+_TOKEN = re.compile(
+    r"""^(?P<name>[^:\s]+)\s*:\s*(?P<kind>[A-Za-z_][A-Za-z0-9_]*)\s*
+    (?:\((?P<args>[^()]*)\))?\s*(?P<nullable>\?)?\s*
+    (?P<mods>(?::\s*[A-Za-z_]*\s*)*)(?:=\s*(?P<default>.*?))?\s*$""",
+    re.VERBOSE,
+)
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
+MODIFIERS = ("unique", "index")
+
+
+class FieldsError(ValueError):
+    """A fields string that cannot be parsed; str() is the one-line message."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one DSL type becomes in every layer of the generated service."""
+
+    python: str  # annotation in the model and the Read schema
+    sa: str  # SQLAlchemy type: call head; its arguments are the DSL args
+    schema: str  # annotation in Create/Update schemas and equality/range filters
+    constraints: tuple[str, ...]  # pydantic Field() keywords ({0}, {1}: DSL args)
+    filters: tuple[str, ...]  # list filter operators: eq, contains, gte, lte
+    sortable: bool
+    example: str  # Python expression of `i` giving a distinct valid JSON value
+    arity: int = 0  # number of DSL args (-1: enum, one or more)
+    contains_max: str | None = None  # max_length of the `contains` filter
+
+
+_STR = ("eq", "contains")
+_RANGE = ("eq", "gte", "lte")
+_URL = r'pattern=r"^https?://\S+$"'
+KINDS: dict[str, Kind] = {
+    "str": Kind("str", "sa.String", "str", ("max_length={0}",), _STR, True, "", 1, "{0}"),
+    "text": Kind("str", "sa.Text", "str", (), _STR, False, 'f"{name} {{i}}"'),
+    "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i"),
+    "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-INT64}", f"le={INT64 - 1}"), _RANGE,
+                   True, "i"),
+    "float": Kind("float", "sa.Double", "float", ("allow_inf_nan=False",), _RANGE, True, "i + 0.5"),
+    "decimal": Kind("Decimal", "sa.Numeric", "Decimal",
+                    ("max_digits={0}", "decimal_places={1}", "allow_inf_nan=False"), _RANGE, True,
+                    "", 2),
+    "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0"),
+    "date": Kind("date", "sa.Date", "date", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
+    "datetime": Kind("datetime", "sa.DateTime", "AwareDatetime", (), _RANGE, True,
+                     'f"2024-01-01T00:{{i // 60 % 60:02d}}:{{i % 60:02d}}Z"'),
+    "uuid": Kind("UUID", "sa.Uuid", "UUID", (), ("eq",), True,
+                 'f"00000000-0000-4000-8000-{{i:012d}}"'),
+    "email": Kind("str", "sa.String", "EmailStr", (), _STR, True, 'f"user{{i}}@example.com"',
+                  0, "320"),
+    "url": Kind("str", "sa.String", "str", ("max_length=2048", _URL), _STR, True,
+                'f"https://example.com/{name}/{{i}}"', 0, "2048"),
+    "json": Kind("dict[str, Any]", "sa.JSON", "dict[str, Any]", (), (), False, '{{"n": i}}'),
+    "enum": Kind("{enum}", "sa.Enum", "{enum}", (), ("eq",), False, "", -1),
+}  # fmt: skip
+_SA_ARGS = {"email": ("320",), "url": ("2048",), "datetime": ("timezone=True",),
+            "json": ("none_as_null=True",)}  # fmt: skip
+KNOWN_IMPORTS = {
+    "Annotated": "typing:Annotated", "Any": "typing:Any", "Decimal": "decimal:Decimal",
+    "date": "datetime:date", "datetime": "datetime:datetime", "UUID": "uuid:UUID",
+    "AwareDatetime": "pydantic:AwareDatetime", "EmailStr": "pydantic:EmailStr",
+    "Field": "pydantic:Field",
+}  # fmt: skip
+
+
+def imports_for(*codes: str) -> list[str]:
+    """The "module:Name" imports that pieces of generated code refer to."""
+    names = {name for code in codes for name in re.findall(r"[A-Za-z_]\w*", code)}
+    return sorted({KNOWN_IMPORTS[name] for name in names if name in KNOWN_IMPORTS})
+
+
+def _example_list() -> str:
+    return ", ".join(KINDS)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One parsed field, with every rendering the templates need."""
+
+    name: str
+    kind: str
+    args: tuple[str, ...] = ()
+    nullable: bool = False
+    unique: bool = False
+    index: bool = False
+    default: str | None = None
+    entity_class: str = "Entity"
+    table: str = "entity"
+
+    @property
+    def spec(self) -> Kind:
+        """The type mapping of this field's kind."""
+        return KINDS[self.kind]
+
+    @property
+    def enum_class(self) -> str:
+        """Name of the generated StrEnum for an enum field (BookStatus)."""
+        return self.entity_class + "".join(p.capitalize() for p in self.name.split("_"))
+
+    @property
+    def enum_members(self) -> list[tuple[str, str]]:
+        """(CONSTANT, value) pairs of an enum field."""
+        return [(value.upper(), value) for value in self.args]
+
+    def _sub(self, text: str) -> str:
+        return text.format(*self.args, enum=self.enum_class)
+
+    @property
+    def python_type(self) -> str:
+        """Annotation of the value as stored: str, Decimal, BookStatus ..."""
+        return self._sub(self.spec.python)
+
+    @property
+    def annotation(self) -> str:
+        """Annotation in the model and the Read schema, None included when nullable."""
+        return f"{self.python_type} | None" if self.nullable else self.python_type
+
+    def sa_type(self, *, migration: bool = False) -> Call:
+        """SQLAlchemy type of the column; the migration spells enum values out."""
+        if self.kind != "enum":
+            return Call(self.spec.sa, self.args or _SA_ARGS.get(self.kind, ()))
+        values = tuple(f'"{v}"' for v in self.args) if migration else (self.enum_class,)
+        extra = () if migration else ("values_callable=enum_values",)
+        options = (f'name="{self.table}_{self.name}"', "native_enum=False",
+                   "create_constraint=True", f"length={max(map(len, self.args))}")  # fmt: skip
+        return Call("sa.Enum", values + options + extra)
+
+    @property
+    def server_default(self) -> str | None:
+        """Code for the column's server_default, or None."""
+        if self.default is None:
+            return None
+        if self.kind == "bool":
+            return "sa.true()" if self.default == "true" else "sa.false()"
+        return _py_str(self.default)
+
+    @property
+    def python_default(self) -> str | None:
+        """Code for the Create schema's default value, or None when required."""
+        if self.default is None:
+            return "None" if self.nullable else None
+        if self.kind == "bool":
+            return "True" if self.default == "true" else "False"
+        if self.kind == "enum":
+            return f"{self.enum_class}.{self.default.upper()}"
+        if self.kind == "decimal":
+            return f'Decimal("{self.default}")'
+        if self.kind in ("int", "bigint", "float"):
+            return self.default
+        return _py_str(self.default)
+
+    @property
+    def model_line(self) -> Call:
+        """`name: Mapped[...] = mapped_column(...)` of the model."""
+        args: list[Arg] = [self.sa_type()]
+        args += ["unique=True"] if self.unique else []
+        args += ["index=True"] if self.index else []
+        if self.server_default is not None:
+            args.append(f"server_default={self.server_default}")
+        return Call(f"{self.name}: Mapped[{self.annotation}] = mapped_column", tuple(args))
+
+    @property
+    def migration_column(self) -> Call:
+        """The sa.Column(...) of the initial migration."""
+        args: list[Arg] = [f'"{self.name}"', self.sa_type(migration=True)]
+        args.append(f"nullable={self.nullable}")
+        if self.server_default is not None:
+            args.append(f"server_default={self.server_default}")
+        return Call("sa.Column", tuple(args))
+
+    @property
+    def migration_constraint(self) -> Call | None:
+        """A UniqueConstraint for a unique column without an index, else None."""
+        if not self.unique or self.index:
+            return None
+        return Call("sa.UniqueConstraint", (f'"{self.name}"', f'name=op.f("uq_{self.table}_{self.name}")'))
+
+    @property
+    def index_name(self) -> str:
+        """Name of the column's index under the naming convention."""
+        return f"ix_{self.table}_{self.name}"
+
+    @property
+    def migration_index(self) -> Call:
+        """op.create_index(...) for an indexed column."""
+        args = (f'op.f("{self.index_name}")', f'"{self.table}"', f'["{self.name}"]')
+        return Call("op.create_index", (*args, f"unique={self.unique}"))
+
+    def _attribute(self, name: str, annotation: str, default: str | None,
+                   constraints: tuple[str, ...]) -> Arg:  # fmt: skip
+        if not constraints:
+            return f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
+        head = () if default is None else (f"default={default}",)
+        return Call(f"{name}: {annotation} = Field", head + constraints)
+
+    def schema_line(self, mode: str) -> Arg:
+        """Attribute of the Create ("create"), Update ("update") or Read ("read") schema."""
+        if mode == "read":
+            return f"{self.name}: {self.annotation}"
+        schema = self._sub(self.spec.schema)
+        constraints = tuple(self._sub(c) for c in self.spec.constraints)
+        if mode == "update":
+            return self._attribute(self.name, f"{schema} | None", "None", constraints)
+        annotation = f"{schema} | None" if self.nullable else schema
+        return self._attribute(self.name, annotation, self.python_default, constraints)
+
+    @property
+    def filter_lines(self) -> list[Arg]:
+        """Query-model attributes of this field's list filters."""
+        schema = self._sub(self.spec.schema)
+        constraints = tuple(self._sub(c) for c in self.spec.constraints)
+        lines = []
+        for param, op in self.filters:
+            if op == "contains":
+                limit = self.spec.contains_max
+                bound = (f"max_length={self._sub(limit)}",) if limit else ()
+                lines.append(self._attribute(param, "str | None", "None", bound))
+            else:
+                lines.append(self._attribute(param, f"{schema} | None", "None", constraints))
+        return lines
+
+    @property
+    def filters(self) -> list[tuple[str, str]]:
+        """(query parameter, operator) pairs of the list endpoint."""
+        suffix = {"eq": "", "contains": "_contains", "gte": "_gte", "lte": "_lte"}
+        return [(self.name + suffix[op], op) for op in self.spec.filters]
+
+    @property
+    def sortable(self) -> bool:
+        """Whether the list endpoint may sort by this field (keyset needs NOT NULL)."""
+        return self.spec.sortable and not self.nullable
+
+    @property
+    def example(self) -> str:
+        """Python expression of `i` giving a distinct, valid JSON value for tests."""
+        if self.kind == "enum":
+            return f"{_tuple(self.args)}[i % {len(self.args)}]"
+        if self.kind == "str":
+            size = int(self.args[0])
+            return f'f"{self.name[: size - 4]} {{i}}"' if size >= 8 else f"str(i)[:{size}]"
+        if self.kind == "decimal":
+            return _decimal_example(int(self.args[0]), int(self.args[1]))
+        return self.spec.example.format(name=self.name.replace("_", "-"))
+
+
+def _py_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _tuple(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f'"{v}"' for v in values) + ("," if len(values) == 1 else "") + ")"
+
+
+def _decimal_example(precision: int, scale: int) -> str:
+    if precision - scale >= 2:
+        return f'f"{{i}}.{"5" * scale}"' if scale else 'f"{i}"'
+    return f'f"0.{{i % 10}}{"5" * (scale - 1)}"' if scale else 'f"{i % 10}"'
+
+
+def split_items(text: str) -> list[tuple[int, str]]:
+    """Split on commas outside parentheses; returns (column, item) with 1-based columns."""
+    items: list[tuple[int, str]] = []
+    depth, start = 0, 0
+    for pos, char in enumerate(text + ","):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            item = text[start:pos]
+            items.append((start + len(item) - len(item.lstrip()) + 1, item.strip()))
+            start = pos + 1
+    return items
+
+
+def parse_fields(text: str, entity_class: str = "Entity", table: str = "entity") -> list[Field]:
+    """Parse a whole fields string, raising FieldsError with the first problem."""
+    errors = field_errors(text)
+    if errors:
+        raise FieldsError(errors[0])
+    return [_parse_item(item, entity_class, table) for _, item in split_items(text)]
+
+
+def field_errors(text: object) -> list[str]:
+    """Every syntax and type problem of a fields string, one line each."""
+    if not isinstance(text, str) or not text.strip():
+        return [f"fields: {text!r} — give at least one field; e.g. {EXAMPLE!r}"]
+    errors: list[str] = []
+    for number, (column, item) in enumerate(split_items(text), start=1):
+        try:
+            _parse_item(item, "Entity", "entity")
+        except FieldsError as exc:
+            errors.append(f"fields: {item!r} (item {number}, column {column}) — {exc}")
+    return errors
+
+
+def _parse_item(item: str, entity_class: str, table: str) -> Field:
+    if not item:
+        raise FieldsError("empty item (two commas in a row?); e.g. 'title:str(200), pages:int'")
+    match = _TOKEN.match(item)
+    if not match:
+        raise FieldsError("expected name:type[(args)][?][:unique][:index][=default]; "
+                          "e.g. 'title:str(200):unique'")  # fmt: skip
+    name, kind = match["name"], match["kind"]
+    if not _NAME.match(name):
+        raise FieldsError(f"field name {name!r} must be lowercase snake_case ASCII "
+                          "starting with a letter; e.g. 'published_on'")  # fmt: skip
+    if kind not in KINDS:
+        raise FieldsError(f"unknown type {kind!r}; known types: {_example_list()}")
+    args = _parse_args(kind, match["args"])
+    mods = [m.strip() for m in (match["mods"] or "").split(":")[1:]]
+    for mod in mods:
+        if mod not in MODIFIERS:
+            raise FieldsError(f"unknown modifier {mod!r}; known modifiers: unique, index")
+    field = Field(name, kind, args, bool(match["nullable"]), "unique" in mods, "index" in mods,
+                  None, entity_class, table)  # fmt: skip
+    _check_modifiers(field)
+    if match["default"] is not None:
+        field = _with_default(field, match["default"])
+    return field
+
+
+def _parse_args(kind: str, raw: str | None) -> tuple[str, ...]:
+    arity = KINDS[kind].arity
+    if arity == 0:
+        if raw is not None:
+            raise FieldsError(f"type {kind!r} takes no arguments; e.g. 'x:{kind}'")
+        return ()
+    if arity == -1:
+        return _parse_enum(raw)
+    parts = tuple(p.strip() for p in (raw or "").split(","))
+    if raw is None or len(parts) != arity or not all(p.isdigit() for p in parts):
+        example = "str(200)" if kind == "str" else "decimal(10,2)"
+        raise FieldsError(f"type {kind!r} needs {arity} whole number argument(s); e.g. '{example}'")
+    numbers = [int(p) for p in parts]
+    if kind == "str" and not 1 <= numbers[0] <= MAX_VARCHAR:
+        raise FieldsError(f"str length must be 1..{MAX_VARCHAR}; e.g. 'str(200)'")
+    if kind == "decimal" and not (1 <= numbers[0] <= 1000 and 0 <= numbers[1] <= numbers[0]):
+        raise FieldsError("decimal(p,s) needs 1 <= p <= 1000 and 0 <= s <= p; e.g. 'decimal(10,2)'")
+    return tuple(str(n) for n in numbers)
+
+
+def _parse_enum(raw: str | None) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in (raw or "").split("|"))
+    if raw is None or not all(_ENUM_VALUE.match(v) for v in values):
+        raise FieldsError("enum values must be lowercase snake_case words separated by '|'; "
+                          "e.g. 'enum(draft|published)'")  # fmt: skip
+    if len(set(values)) != len(values):
+        raise FieldsError("enum values must be distinct; e.g. 'enum(draft|published)'")
+    return values
+
+
+def _check_modifiers(field: Field) -> None:
+    if field.kind in ("json", "text") and (field.unique or field.index):
+        raise FieldsError(f"a {field.kind} column cannot be unique or indexed; "
+                          f"e.g. '{field.name}:{field.kind}'")  # fmt: skip
+    if field.kind in ("bool", "enum") and field.unique:
+        raise FieldsError(f"a unique {field.kind} column would allow only a handful of rows; "
+                          f"use ':index' instead, e.g. '{field.name}:{field.kind}:index'")  # fmt: skip
+
+
+def _with_default(field: Field, raw: str) -> Field:
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    checks = {
+        "str": lambda v: len(v) <= int(field.args[0]),
+        "text": lambda v: True,
+        "int": lambda v: re.fullmatch(r"-?\d+", v) is not None and -INT32 <= int(v) < INT32,
+        "bigint": lambda v: re.fullmatch(r"-?\d+", v) is not None and -INT64 <= int(v) < INT64,
+        "float": lambda v: re.fullmatch(r"-?\d+(\.\d+)?", v) is not None,
+        "decimal": lambda v: _decimal_fits(v, int(field.args[0]), int(field.args[1])),
+        "bool": lambda v: v in ("true", "false"),
+        "enum": lambda v: v in field.args,
+    }
+    check = checks.get(field.kind)
+    if check is None:
+        raise FieldsError(
+            f"type {field.kind!r} takes no default; e.g. '{field.name}:{field.kind}?'"
+        )
+    if not check(value) or any(c in value for c in "\n\r\\'{}"):
+        raise FieldsError(
+            f"default {value!r} is not a valid {field.kind}; e.g. '{_default_example(field)}'"
+        )
+    return Field(field.name, field.kind, field.args, field.nullable, field.unique, field.index,
+                 value, field.entity_class, field.table)  # fmt: skip
+
+
+def _decimal_fits(value: str, precision: int, scale: int) -> bool:
+    match = re.fullmatch(r"-?(\d+)(?:\.(\d+))?", value)
+    if not match:
+        return False
+    whole, frac = match[1].lstrip("0"), match[2] or ""
+    return len(frac) <= scale and len(whole) <= precision - scale
+
+
+def _default_example(field: Field) -> str:
+    examples = {"bool": "true", "enum": field.args[0] if field.args else "a", "str": "draft",
+                "text": "draft", "decimal": "0", "float": "0.5"}  # fmt: skip
+    return f"{field.name}:{field.kind}{_args_text(field)}={examples.get(field.kind, '0')}"
+
+
+def _args_text(field: Field) -> str:
+    if not field.args:
+        return ""
+    return "(" + ("|" if field.kind == "enum" else ",").join(field.args) + ")"
+
+
+def sort_literal(fields: list[Field], entity_class: str) -> Call:
+    """`<Entity>Sort = Literal[...]`: every sortable key, ascending and descending."""
+    keys = ["created_at", "updated_at", "id", *(f.name for f in fields if f.sortable)]
+    quoted = tuple(f'"{sign}{key}"' for key in keys for sign in ("", "-"))
+    return Call(f"{entity_class}Sort = Literal", quoted, brackets="[]")
+
+
+def not_null_validator(fields: list[Field]) -> Call | None:
+    """`@field_validator(...)` over the non-nullable fields, or None when there are none."""
+    names = tuple(f'"{f.name}"' for f in fields if not f.nullable)
+    return Call("@field_validator", names) if names else None

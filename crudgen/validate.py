@@ -1,0 +1,299 @@
+"""Validation of the cookiecutter answers: pure functions returning one-line errors.
+
+Every error reads `<input>: <bad value> — <rule>; e.g. <valid example>`. The values are
+hostile user input: they are only ever compared and matched, never evaluated. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from collections.abc import Callable, Mapping
+
+from crudgen.fields import Field, FieldsError, field_errors, parse_fields, split_items
+from crudgen.naming import PYTHON_RESERVED, SQL_RESERVED, pascal, pluralize, snake, table_name
+
+DASH = " — "
+PG_MAX_IDENTIFIER = 63
+EMAIL_MAX = 254
+EXAMPLES = {
+    "project_name": "Book Service", "project_slug": "book-service",
+    "package_name": "book_service", "description": "A book service",
+    "author_name": "Ada Lovelace", "author_email": "ada@example.com", "entity_name": "Book",
+    "entity_plural": "books", "fields": "title:str(200):unique, pages:int?",
+}  # fmt: skip
+CHOICES = {
+    "id_type": ("uuid", "int"), "python_version": ("3.11", "3.12", "3.13"),
+    "database": ("postgresql", "sqlite"), "pagination": ("cursor", "offset"),
+    "ci": ("github", "gitlab", "none"),
+}  # fmt: skip
+FLAGS = ("soft_delete", "docker", "init_git")
+YES_NO = frozenset(("1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"))
+KEYWORDS = frozenset(w.lower() for w in (*keyword.kwlist, *keyword.softkwlist))
+SERVICE_NAMES = frozenset({
+    "base", "settings", "health", "session", "core", "main", "config", "database", "errors",
+    "pagination", "models", "schemas", "service", "dependencies", "router", "app", "problem",
+    "tests", "migrations", "logging",
+})  # fmt: skip
+PROJECT_NAMES = frozenset({
+    "fastapi", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "asyncpg", "aiosqlite",
+    "httpx", "pytest", "uvicorn", "starlette", "migrations", "tests", "src",
+})  # fmt: skip
+SERVER_COLUMNS = frozenset(("id", "version", "created_at", "updated_at", "deleted_at"))
+MODEL_ATTRIBUTES = frozenset(("metadata", "registry", "model_config", "model_fields"))
+LIST_PARAMETERS = frozenset(("limit", "offset", "cursor", "sort", "total", "items", "next_cursor"))
+IMPORTED_NAMES = frozenset({
+    "date", "datetime", "decimal", "uuid", "enum", "annotated", "any", "field", "mapped", "sa",
+})  # fmt: skip
+ENTITY_IMPORTED = IMPORTED_NAMES | {"status", "query", "depends", "request", "response"}
+SCHEMA_SUFFIXES = frozenset(("Create", "Read", "Update", "Dep"))
+
+_SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_SLUG_CHARS = re.compile(r"[a-z0-9-]+")
+_PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
+_ENTITY = re.compile(r"[A-Za-z][A-Za-z0-9_ ]*")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
+)
+
+
+def _show(value: object) -> str:
+    """repr of a bad value, cut short so the error stays readable."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _error(key: str, value: object, rule: str, example: str, alternative: str = "") -> str:
+    """One error line: `<input>: <value> — <rule>; e.g. <example>`."""
+    return f"{key}: {_show(value)}{DASH}{rule}; e.g. {example!r}{alternative}"
+
+
+def _text_errors(key: str, value: object) -> list[str]:
+    """A one-line, non-empty string, or the reason it is not."""
+    example = EXAMPLES.get(key, "text")
+    if not isinstance(value, str):
+        return [_error(key, value, "must be text", example)]
+    if not value.strip():
+        return [_error(key, value, "must not be empty", example)]
+    if not value.isprintable():
+        rule = "must be one line of printable text (no newlines, tabs or control characters)"
+        return [_error(key, value, rule, example)]
+    return []
+
+
+def _slug_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
+    """The project slug: lowercase words joined by single hyphens."""
+    if _SLUG.fullmatch(value):
+        return []
+    if _SLUG_CHARS.fullmatch(value):
+        rule = "start with a letter and put single hyphens between words"
+    else:
+        rule = "use lowercase letters, digits and hyphens"
+    return [_error("project_slug", value, rule, EXAMPLES["project_slug"])]
+
+
+def _package_rule(value: str) -> str | None:
+    """Why an identifier cannot name the package, or None."""
+    if value in KEYWORDS:
+        return "a Python keyword cannot name the package"
+    if value in PYTHON_RESERVED:
+        return "a Python builtin cannot name the package"
+    if value in sys.stdlib_module_names:
+        return "the package would shadow the standard-library module of that name"
+    if value in PROJECT_NAMES:
+        return "the package would clash with a dependency or directory of the generated project"
+    return None
+
+
+def _package_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
+    """The import package: an identifier that shadows nothing it may need to import."""
+    if not _PACKAGE.fullmatch(value):
+        rule = "use lowercase ASCII letters, digits and underscores, starting with a letter"
+        return [_error("package_name", value, rule, EXAMPLES["package_name"])]
+    clash = _package_rule(value)
+    return [_error("package_name", value, clash, f"{value}_service")] if clash else []
+
+
+def _email_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
+    """A plain local@domain.tld address."""
+    example = EXAMPLES["author_email"]
+    if len(value) > EMAIL_MAX:
+        return [_error("author_email", value, "must be at most 254 characters", example)]
+    if _EMAIL.fullmatch(value):
+        return []
+    return [_error("author_email", value, "use an address like local@domain.tld", example)]
+
+
+def _clash(name: str, noun: str) -> tuple[str, str] | None:
+    """(rule, example) when a snake_case name would break the generated Python, else None."""
+    cls = pascal(name)
+    if name in KEYWORDS or cls in KEYWORDS:
+        return f"a Python keyword cannot name {noun}", f"Book{cls}"
+    if name in PYTHON_RESERVED or cls in PYTHON_RESERVED:
+        return f"a Python builtin cannot name {noun}", f"Book{cls}"
+    if name in SERVICE_NAMES:
+        return f"{name!r} is a module or name of the generated service", f"{cls}Item"
+    if name in ENTITY_IMPORTED or cls.lower() in ENTITY_IMPORTED:
+        return f"{name!r} is a name the generated code imports", f"{cls}Item"
+    return None
+
+
+def _entity_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
+    """The entity: ASCII words whose snake and Pascal forms break nothing."""
+    if not _ENTITY.fullmatch(value):
+        rule = "use ASCII letters, digits, underscores or spaces, starting with a letter"
+        return [_error("entity_name", value, rule, "BlogPost")]
+    clash = _clash(snake(value), "an entity")
+    return [_error("entity_name", value, *clash)] if clash else []
+
+
+def _plural_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
+    """The plural: a valid name of its own, different from the singular."""
+    entity = ctx.get("entity_name")
+    singular = snake(entity) if isinstance(entity, str) else ""
+    example = pluralize(singular) if singular else "books"
+    if not _ENTITY.fullmatch(value):
+        rule = "use ASCII letters, digits, underscores or spaces, starting with a letter"
+        return [_error("entity_plural", value, rule, example)]
+    name = snake(value)
+    if name == singular:
+        rule = f"plural must differ from the singular {singular!r}"
+        other = singular + ("es" if singular.endswith(("s", "x", "z", "ch", "sh")) else "s")
+        return [_error("entity_plural", value, rule, other, " or pick another entity name")]
+    clash = _clash(name, "the plural")
+    better = example if example != name else f"{name}_items"
+    return [_error("entity_plural", value, clash[0], better)] if clash else []
+
+
+def _choice_errors(key: str, value: object) -> list[str]:
+    """One of the allowed answers of a choice input."""
+    allowed = CHOICES[key]
+    if isinstance(value, str) and value in allowed:
+        return []
+    rule = "choose one of " + ", ".join(repr(choice) for choice in allowed)
+    return [_error(key, value, rule, allowed[0])]
+
+
+def _flag_errors(key: str, value: object) -> list[str]:
+    """A boolean, or one of cookiecutter's yes/no words."""
+    if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in YES_NO):
+        return []
+    return [_error(key, value, "answer yes or no", "no")]
+
+
+def _fields_check(value: str, ctx: Mapping[str, object]) -> list[str]:
+    """The fields DSL, checked against the entity it belongs to."""
+    entity = ctx.get("entity_name")
+    return fields_errors(value, entity if isinstance(entity, str) else "")
+
+
+_TEXT_CHECKS: dict[str, Callable[[str, Mapping[str, object]], list[str]]] = {
+    "project_name": lambda value, ctx: [], "project_slug": _slug_errors,
+    "package_name": _package_errors, "description": lambda value, ctx: [],
+    "author_name": lambda value, ctx: [], "author_email": _email_errors,
+    "entity_name": _entity_errors, "entity_plural": _plural_errors, "fields": _fields_check,
+}  # fmt: skip
+
+
+def _parsed_items(text: object) -> list[tuple[str, Field]]:
+    """(item as written, Field) for every comma-separated item that parses on its own."""
+    if not isinstance(text, str):
+        return []
+    parsed: list[tuple[str, Field]] = []
+    for _, item in split_items(text):
+        try:
+            fields = parse_fields(item)
+        except (FieldsError, ValueError):
+            continue
+        if len(fields) == 1:
+            parsed.append((item, fields[0]))
+    return parsed
+
+
+def _field_rule(field: Field, filters: Mapping[str, str]) -> str | None:
+    """Why one field name would break the generated service, or None."""
+    name = field.name
+    if len(name.encode()) > PG_MAX_IDENTIFIER:
+        return f"field name is {len(name.encode())} bytes, over PostgreSQL's 63-byte limit"
+    if name in SERVER_COLUMNS:
+        return f"{name!r} is a server-owned column"
+    if name in MODEL_ATTRIBUTES:
+        return f"{name!r} is reserved by SQLAlchemy or Pydantic models"
+    if name in LIST_PARAMETERS:
+        return f"{name!r} is a query parameter or key of the list endpoint"
+    if name.lower() in IMPORTED_NAMES:
+        return f"{name!r} is a name the generated code imports"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{name!r} is a Python keyword"
+    if name in PYTHON_RESERVED:
+        return f"{name!r} is a Python builtin"
+    if name.lower() in SQL_RESERVED:
+        return f"{name!r} is an SQL reserved word"
+    if name in filters:
+        return f"{name!r} collides with a list filter of field {filters[name]!r}"
+    if field.kind == "enum" and pascal(name) in SCHEMA_SUFFIXES:
+        return f"an enum named {name!r} would clash with a generated schema class"
+    return None
+
+
+def fields_errors(text: str, entity: str) -> list[str]:
+    """Every syntax error of a fields string, then every field name that would break code."""
+    errors = field_errors(text)
+    parsed = _parsed_items(text)
+    owner = snake(entity) if isinstance(entity, str) and not _entity_errors(entity, {}) else "item"
+    filters = {
+        param: field.name
+        for _, field in parsed
+        for param, _ in field.filters
+        if param != field.name
+    }
+    seen: set[str] = set()
+    for item, field in parsed:
+        rule = _field_rule(field, filters)
+        if rule is None and field.name in seen:
+            rule = f"duplicate field name {field.name!r}"
+        seen.add(field.name)
+        if rule:
+            better = f"{owner}_{field.name}"[:PG_MAX_IDENTIFIER] + item[len(field.name) :]
+            errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
+    return errors
+
+
+def _derived_names(table: str, fields: list[Field]) -> list[str]:
+    """Database identifiers the generated models and migration will create."""
+    names = [table, f"pk_{table}"]
+    for field in fields:
+        if len(field.name.encode()) <= PG_MAX_IDENTIFIER:
+            names += [f"ix_{table}_{field.name}", f"uq_{table}_{field.name}"]
+            names += [f"ck_{table}_{table}_{field.name}"] if field.kind == "enum" else []
+    return names
+
+
+def _length_errors(ctx: Mapping[str, object]) -> list[str]:
+    """An entity whose table, key, index or constraint names exceed PostgreSQL's limit."""
+    entity = ctx.get("entity_name")
+    if not isinstance(entity, str) or _text_errors("entity_name", entity):
+        return []
+    if _entity_errors(entity, ctx):
+        return []
+    fields = [field for _, field in _parsed_items(ctx.get("fields"))]
+    longest = max(_derived_names(table_name(entity), fields), key=lambda n: len(n.encode()))
+    size = len(longest.encode())
+    if size <= PG_MAX_IDENTIFIER:
+        return []
+    rule = f"derived name {_show(longest)} is {size} bytes, over PostgreSQL's 63-byte limit"
+    return [_error("entity_name", entity, rule + " (shorten the entity or field names)", "Book")]
+
+
+def validate_context(ctx: Mapping[str, object]) -> list[str]:
+    """Every error of every answer present in the cookiecutter context, one line each."""
+    errors: list[str] = []
+    for key, check in _TEXT_CHECKS.items():
+        if key in ctx:
+            value = ctx[key]
+            problems = _text_errors(key, value)
+            errors += problems or check(str(value), ctx)
+    errors += [e for key in CHOICES if key in ctx for e in _choice_errors(key, ctx[key])]
+    errors += [e for key in FLAGS if key in ctx for e in _flag_errors(key, ctx[key])]
+    return errors + _length_errors(ctx)

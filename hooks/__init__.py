@@ -1,0 +1,1 @@
+"""Cookiecutter hooks; importable unrendered so their functions are unit tested."""

@@ -1,0 +1,68 @@
+"""Wire the generated project: drop unneeded files, write .env, print the next steps.
+
+Pure functions decide; only `remove` and `write_env` touch the disk. No network, no
+installs: generation stays fast and works offline.
+"""
+
+import json
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+# option -> {value: paths to delete when the option has that value}
+OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {}
+
+
+def paths_to_remove(context: Mapping[str, object]) -> list[str]:
+    """Relative paths that the chosen options do not need."""
+    return sorted(
+        path
+        for option, by_value in OPTIONAL.items()
+        for path in by_value.get(context.get(option), ())
+    )
+
+
+def remove(project: Path, paths: list[str]) -> None:
+    """Delete files or directories under project."""
+    for relative in paths:
+        target = project / relative
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def write_env(project: Path) -> None:
+    """Create .env from .env.example unless the user already has one."""
+    env = project / ".env"
+    if not env.exists():
+        env.write_text((project / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def next_steps(context: Mapping[str, object]) -> str:
+    """The commands to run next, for the project just generated."""
+    slug = context["project_slug"]
+    return "\n".join(
+        [
+            f"Generated {slug}. Next:",
+            f"  cd {slug}",
+            "  make install     # uv sync: the service and its dev tools in .venv",
+            "  make migrate     # alembic upgrade head (DATABASE_URL is in .env)",
+            "  make run         # http://127.0.0.1:8000/docs",
+            "  make test        # pytest against the <database>_test twin",
+        ]
+    )
+
+
+def main(context: Mapping[str, object]) -> int:
+    """Run every post-generation step in the new project directory."""
+    project = Path.cwd()
+    remove(project, paths_to_remove(context))
+    write_env(project)
+    print(next_steps(context))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}""")))

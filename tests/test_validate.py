@@ -1,0 +1,331 @@
+"""Validation of the cookiecutter answers: exact one-line errors, all of them at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from crudgen.validate import fields_errors, validate_context
+
+VALID: dict[str, object] = {
+    "project_name": "Book Service",
+    "project_slug": "book-service",
+    "package_name": "book_service",
+    "description": "A book service",
+    "author_name": "Ada",
+    "author_email": "ada@example.com",
+    "entity_name": "Book",
+    "entity_plural": "books",
+    "fields": "title:str(200):unique, pages:int?",
+    "id_type": "uuid",
+    "python_version": "3.11",
+}
+OPTIONAL: dict[str, object] = {
+    "database": "sqlite",
+    "pagination": "offset",
+    "soft_delete": True,
+    "docker": "no",
+    "init_git": "yes",
+    "ci": "none",
+}
+LETTERS = "use ASCII letters, digits, underscores or spaces, starting with a letter"
+ONE_LINE = "must be one line of printable text (no newlines, tabs or control characters)"
+PACKAGE = "use lowercase ASCII letters, digits and underscores, starting with a letter"
+CLASHES = "the package would clash with a dependency or directory of the generated project"
+SLUG_SHAPE = "start with a letter and put single hyphens between words"
+STDLIB = "the package would shadow the standard-library module of that name"
+EMAIL = "use an address like local@domain.tld; e.g. 'ada@example.com'"
+SERVICE = "is a module or name of the generated service"
+LIST = "is a query parameter or key of the list endpoint"
+LIMIT = "over PostgreSQL's 63-byte limit"
+SHORTEN = "(shorten the entity or field names)"
+FILTER = "collides with a list filter of field"
+LONG_ENTITY = "A" * 60
+LONG_FIELD = "x" * 64
+
+BAD_INPUTS = [
+    ("project_name", "", "must not be empty; e.g. 'Book Service'"),
+    ("project_name", "   ", "must not be empty; e.g. 'Book Service'"),
+    ("project_name", "Book\nService", f"{ONE_LINE}; e.g. 'Book Service'"),
+    ("project_name", None, "must be text; e.g. 'Book Service'"),
+    ("project_slug", "My Slug", "use lowercase letters, digits and hyphens; e.g. 'book-service'"),
+    ("project_slug", "../evil", "use lowercase letters, digits and hyphens; e.g. 'book-service'"),
+    ("project_slug", "1book", f"{SLUG_SHAPE}; e.g. 'book-service'"),
+    ("project_slug", "book--service", f"{SLUG_SHAPE}; e.g. 'book-service'"),
+    ("package_name", "Book-Service", f"{PACKAGE}; e.g. 'book_service'"),
+    ("package_name", "book_service\n", f"{ONE_LINE}; e.g. 'book_service'"),
+    ("package_name", "class", "a Python keyword cannot name the package; e.g. 'class_service'"),
+    ("package_name", "list", "a Python builtin cannot name the package; e.g. 'list_service'"),
+    ("package_name", "json", f"{STDLIB}; e.g. 'json_service'"),
+    ("package_name", "fastapi", f"{CLASHES}; e.g. 'fastapi_service'"),
+    ("package_name", "tests", f"{CLASHES}; e.g. 'tests_service'"),
+    ("description", "", "must not be empty; e.g. 'A book service'"),
+    ("description", "one\ntwo", f"{ONE_LINE}; e.g. 'A book service'"),
+    ("description", "tab\there", f"{ONE_LINE}; e.g. 'A book service'"),
+    ("author_name", 42, "must be text; e.g. 'Ada Lovelace'"),
+    ("author_email", "ada", EMAIL),
+    ("author_email", "ada@example", EMAIL),
+    ("author_email", "ada l@example.com", EMAIL),
+    ("entity_name", "class", "a Python keyword cannot name an entity; e.g. 'BookClass'"),
+    ("entity_name", "None", "a Python keyword cannot name an entity; e.g. 'BookNone'"),
+    ("entity_name", "List", "a Python builtin cannot name an entity; e.g. 'BookList'"),
+    ("entity_name", "Base", f"'base' {SERVICE}; e.g. 'BaseItem'"),
+    ("entity_name", "Settings", f"'settings' {SERVICE}; e.g. 'SettingsItem'"),
+    ("entity_name", "Date", "'date' is a name the generated code imports; e.g. 'DateItem'"),
+    ("entity_name", "Blog-Post", f"{LETTERS}; e.g. 'BlogPost'"),
+    ("entity_name", "2Book", f"{LETTERS}; e.g. 'BlogPost'"),
+    ("entity_name", "Café", f"{LETTERS}; e.g. 'BlogPost'"),
+    (
+        "entity_name",
+        LONG_ENTITY,
+        f"derived name 'ix_{LONG_ENTITY.lower()}_title' is 69 bytes, {LIMIT} {SHORTEN}"
+        "; e.g. 'Book'",
+    ),
+    (
+        "entity_plural",
+        "book",
+        "plural must differ from the singular 'book'; e.g. 'books' or pick another entity name",
+    ),
+    ("entity_plural", "class", "a Python keyword cannot name the plural; e.g. 'books'"),
+    ("entity_plural", "../books", f"{LETTERS}; e.g. 'books'"),
+    ("fields", "", "must not be empty; e.g. 'title:str(200):unique, pages:int?'"),
+    ("fields", "id:int", "'id' is a server-owned column; e.g. 'book_id:int'"),
+    ("fields", "order:int", "'order' is an SQL reserved word; e.g. 'book_order:int'"),
+    ("fields", "type:str(20)", "'type' is a Python builtin; e.g. 'book_type:str(20)'"),
+    ("fields", "cursor:str(9)", f"'cursor' {LIST}; e.g. 'book_cursor:str(9)'"),
+    (
+        "fields",
+        f"{LONG_FIELD}:int",
+        f"field name is 64 bytes, {LIMIT}; e.g. 'book_{LONG_FIELD[:58]}:int'",
+    ),
+    ("id_type", "uuid4", "choose one of 'uuid', 'int'; e.g. 'uuid'"),
+    ("python_version", "3.10", "choose one of '3.11', '3.12', '3.13'; e.g. '3.11'"),
+    ("python_version", 3.11, "choose one of '3.11', '3.12', '3.13'; e.g. '3.11'"),
+    ("database", "mysql", "choose one of 'postgresql', 'sqlite'; e.g. 'postgresql'"),
+    ("pagination", "page", "choose one of 'cursor', 'offset'; e.g. 'cursor'"),
+    ("ci", "jenkins", "choose one of 'github', 'gitlab', 'none'; e.g. 'github'"),
+    ("soft_delete", "maybe", "answer yes or no; e.g. 'no'"),
+    ("docker", None, "answer yes or no; e.g. 'no'"),
+]
+
+HOSTILE = [
+    "__import__('os').system('touch /tmp/pwned')",
+    "'''; print(1) #",
+    '"; import os; os.system("id") #',
+    "{{ cookiecutter.__class__ }}",
+    "{% for x in range(9) %}x{% endfor %}",
+    "../../etc/passwd",
+    "$(touch /tmp/pwned)",
+    "`id`",
+    "a\x00b",
+    "\ud800",
+]
+NON_STRINGS: list[object] = [None, 0, 1.5, True, [], {}, ["Book"], {"a": 1}]
+
+
+def test_validate_context_accepts_defaults() -> None:
+    assert validate_context(VALID) == []
+
+
+def test_validate_context_accepts_optional_inputs() -> None:
+    assert validate_context({**VALID, **OPTIONAL}) == []
+
+
+def test_validate_context_accepts_empty_context() -> None:
+    assert validate_context({}) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("entity_name", "BlogPost"),
+        ("entity_name", "blog_post"),
+        ("entity_name", "Blog Post"),
+        ("entity_name", "User"),
+        ("entity_name", "OrderItem2"),
+        ("entity_plural", "Books"),
+        ("author_email", "ada.lovelace+svc@mail.example.co.uk"),
+        ("project_name", "Héllo Wörld"),
+        ("project_slug", "book-service2"),
+        ("docker", "Yes"),
+        ("soft_delete", False),
+        ("fields", "book:str(9), status:enum(draft|published)=draft, price:decimal(10,2)"),
+        ("fields", "pages:int, pages_min:int, title_like:str(9)"),
+    ],
+)
+def test_validate_context_accepts_good_value(key: str, value: object) -> None:
+    assert validate_context({**VALID, key: value}) == []
+
+
+def test_bad_inputs_are_distinct() -> None:
+    pairs = [(key, repr(value)) for key, value, _ in BAD_INPUTS]
+    assert len(set(pairs)) == len(pairs) >= 30
+
+
+@pytest.mark.parametrize(("key", "value", "rule"), BAD_INPUTS)
+def test_validate_context_rejects_bad_value(key: str, value: object, rule: str) -> None:
+    assert validate_context({**VALID, key: value}) == [f"{key}: {value!r} — {rule}"]
+
+
+def test_validate_context_reports_every_error() -> None:
+    first: dict[str, tuple[object, str]] = {}
+    for key, value, rule in BAD_INPUTS:
+        if key not in ("entity_plural", "fields"):
+            first.setdefault(key, (value, f"{key}: {value!r} — {rule}"))
+    errors = validate_context({**VALID, **{key: value for key, (value, _) in first.items()}})
+    assert len(first) == 14
+    assert errors == [expected for _, expected in first.values()]
+
+
+def test_validate_context_reports_errors_of_several_inputs() -> None:
+    bad = {
+        **VALID,
+        "project_slug": "My Slug",
+        "entity_name": "class",
+        "fields": "id:int, order:int",
+        "id_type": "uuid4",
+    }
+    assert validate_context(bad) == [
+        "project_slug: 'My Slug' — use lowercase letters, digits and hyphens; e.g. 'book-service'",
+        "entity_name: 'class' — a Python keyword cannot name an entity; e.g. 'BookClass'",
+        "fields: 'id:int' — 'id' is a server-owned column; e.g. 'item_id:int'",
+        "fields: 'order:int' — 'order' is an SQL reserved word; e.g. 'item_order:int'",
+        "id_type: 'uuid4' — choose one of 'uuid', 'int'; e.g. 'uuid'",
+    ]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize(
+    "key",
+    ["project_slug", "package_name", "author_email", "entity_name", "entity_plural", "fields"],
+)
+def test_validate_context_rejects_hostile_value(key: str, value: str) -> None:
+    errors = validate_context({**VALID, key: value})
+    assert errors
+    assert all(line.startswith(f"{key}: ") and "\n" not in line for line in errors)
+
+
+@pytest.mark.parametrize("value", NON_STRINGS)
+@pytest.mark.parametrize("key", [*VALID, *OPTIONAL])
+def test_validate_context_rejects_non_string(key: str, value: object) -> None:
+    errors = validate_context({**VALID, key: value})
+    if key in ("soft_delete", "docker", "init_git") and isinstance(value, bool):
+        assert errors == []
+    else:
+        assert len(errors) == 1
+        assert errors[0].startswith(f"{key}: {value!r} — ")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title:str(200)", []),
+        ("book:str(9)", []),
+        ("id:int", [("id:int", "'id' is a server-owned column; e.g. 'book_id:int'")]),
+        (
+            "created_at:datetime",
+            [
+                (
+                    "created_at:datetime",
+                    "'created_at' is a server-owned column; e.g. 'book_created_at:datetime'",
+                )
+            ],
+        ),
+        (
+            "metadata:json",
+            [
+                (
+                    "metadata:json",
+                    "'metadata' is reserved by SQLAlchemy or Pydantic models"
+                    "; e.g. 'book_metadata:json'",
+                )
+            ],
+        ),
+        ("limit:int", [("limit:int", f"'limit' {LIST}; e.g. 'book_limit:int'")]),
+        (
+            "date:date",
+            [("date:date", "'date' is a name the generated code imports; e.g. 'book_date:date'")],
+        ),
+        ("class:int", [("class:int", "'class' is a Python keyword; e.g. 'book_class:int'")]),
+        ("match:int", [("match:int", "'match' is a Python keyword; e.g. 'book_match:int'")]),
+        (
+            "user:str(9)",
+            [("user:str(9)", "'user' is an SQL reserved word; e.g. 'book_user:str(9)'")],
+        ),
+        (
+            "pages:int, pages_gte:int",
+            [("pages_gte:int", f"'pages_gte' {FILTER} 'pages'; e.g. 'book_pages_gte:int'")],
+        ),
+        (
+            "name:str(9), name_contains:str(9)",
+            [
+                (
+                    "name_contains:str(9)",
+                    f"'name_contains' {FILTER} 'name'; e.g. 'book_name_contains:str(9)'",
+                )
+            ],
+        ),
+        (
+            "on:date, on_lte:date",
+            [
+                ("on:date", "'on' is an SQL reserved word; e.g. 'book_on:date'"),
+                ("on_lte:date", f"'on_lte' {FILTER} 'on'; e.g. 'book_on_lte:date'"),
+            ],
+        ),
+        (
+            "body_contains:text, body:text",
+            [
+                (
+                    "body_contains:text",
+                    f"'body_contains' {FILTER} 'body'; e.g. 'book_body_contains:text'",
+                )
+            ],
+        ),
+        (
+            "read:enum(a|b)",
+            [
+                (
+                    "read:enum(a|b)",
+                    "an enum named 'read' would clash with a generated schema class"
+                    "; e.g. 'book_read:enum(a|b)'",
+                )
+            ],
+        ),
+        (
+            "title:str(9), title:text",
+            [("title:text", "duplicate field name 'title'; e.g. 'book_title:text'")],
+        ),
+        ("a:int, a:int, a:int", [("a:int", "duplicate field name 'a'; e.g. 'book_a:int'")] * 2),
+    ],
+)
+def test_fields_errors_names_field(text: str, expected: list[tuple[str, str]]) -> None:
+    assert fields_errors(text, "Book") == [f"fields: {item!r} — {rule}" for item, rule in expected]
+
+
+def test_fields_errors_reports_syntax_and_names() -> None:
+    errors = fields_errors("id:int, price:decimel(10,2), type:str(9)", "Book")
+    assert errors[0].startswith("fields: 'price:decimel(10,2)' ")
+    assert errors[1:] == [
+        "fields: 'id:int' — 'id' is a server-owned column; e.g. 'book_id:int'",
+        "fields: 'type:str(9)' — 'type' is a Python builtin; e.g. 'book_type:str(9)'",
+    ]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_fields_errors_rejects_hostile_text(text: str) -> None:
+    errors = fields_errors(text, "Book")
+    assert errors
+    assert all(line.startswith("fields: ") for line in errors)
+
+
+def test_validate_context_rejects_long_enum_constraint() -> None:
+    entity, table = "B" * 27, "b" * 27
+    errors = validate_context({**VALID, "entity_name": entity, "fields": "state:enum(a|b)"})
+    assert errors == [
+        f"entity_name: '{entity}' — derived name 'ck_{table}_{table}_state' is 64 bytes, over"
+        " PostgreSQL's 63-byte limit (shorten the entity or field names); e.g. 'Book'"
+    ]
+
+
+def test_validate_context_accepts_name_at_length_limit() -> None:
+    entity = "B" * 58
+    assert validate_context({**VALID, "entity_name": entity, "fields": "x:int"}) == []

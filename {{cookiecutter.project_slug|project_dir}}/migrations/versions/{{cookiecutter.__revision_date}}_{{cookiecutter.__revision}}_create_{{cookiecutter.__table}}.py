@@ -1,0 +1,55 @@
+{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set table = cookiecutter.__table -%}
+"""Create the {{ table }} table.
+
+Revision ID: {{ cookiecutter.__revision }}
+Revises:
+Create Date: {{ cookiecutter.__revision_date|replace("_", "-") }}
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "{{ cookiecutter.__revision }}"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the {{ table }} table and its indexes."""
+    op.create_table(
+        "{{ table }}",
+{%- if cookiecutter.id_type == "uuid" %}
+        sa.Column("id", sa.Uuid(), nullable=False),
+{%- else %}
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+{%- endif %}
+{%- for field in fields %}
+{{ field.migration_column|layout(8, ",") }}
+{%- endfor %}
+        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_{{ table }}")),
+{%- for field in fields if field.migration_constraint %}
+{{ field.migration_constraint|layout(8, ",") }}
+{%- endfor %}
+    )
+{%- for field in fields if field.index %}
+{{ field.migration_index|layout(4) }}
+{%- endfor %}
+
+
+def downgrade() -> None:
+    """Drop the {{ table }} table."""
+{%- for field in fields if field.index %}
+    op.drop_index(op.f("{{ field.index_name }}"), table_name="{{ table }}")
+{%- endfor %}
+    op.drop_table("{{ table }}")

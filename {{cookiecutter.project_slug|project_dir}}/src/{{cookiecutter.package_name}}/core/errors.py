@@ -1,0 +1,107 @@
+"""RFC 9457 problem+json responses for every error the service can answer with."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
+logger = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json answers."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": _title(status)}
+        for status in statuses
+    }
+
+
+def _title(status: int) -> str:
+    return HTTPStatus(status).phrase
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": _title(status), "status": status}
+    if detail is not None:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """HTTPException (404, 412, 413 ...) as problem+json."""
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming every invalid location (for bulk bodies, the item index)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    return problem(422, "The request is invalid.", errors=errors)
+
+
+async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """409 when a write breaks a unique (or other) constraint."""
+    return problem(409, "The request conflicts with existing data (a unique value is taken).")
+
+
+async def data_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 for a value the database refuses (out of range for its column)."""
+    return problem(422, "A value is out of range for its column.")
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After while the database cannot be reached or the pool is exhausted."""
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    return problem(503, "The database is unavailable; retry shortly.", headers=headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """500 without internals; the traceback goes to the log with the request id."""
+    request_id = getattr(request.state, "request_id", None)
+    logger.error("unexpected error", exc_info=exc, extra={"request_id": request_id})
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return problem(500, "An unexpected error occurred.", headers=headers)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers."""
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(DataError, data_error)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
+        app.add_exception_handler(unavailable, database_unavailable)
+    app.add_exception_handler(Exception, unexpected_error)

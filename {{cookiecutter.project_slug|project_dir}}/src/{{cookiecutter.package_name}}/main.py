@@ -1,0 +1,61 @@
+"""Application factory: `uvicorn {{ cookiecutter.package_name }}.main:create_app --factory`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+{% set pkg = cookiecutter.package_name -%}
+{{ import_block(
+    pkg,
+    pkg ~ ":__version__",
+    pkg ~ ".core:health",
+    pkg ~ ".core.config:Settings",
+    pkg ~ ".core.config:get_settings",
+    pkg ~ ".core.database:create_engine",
+    pkg ~ ".core.database:create_sessionmaker",
+    pkg ~ ".core.errors:add_error_handlers",
+    pkg ~ ".core.logs:RequestIdMiddleware",
+    pkg ~ ".core.logs:configure_logging",
+    pkg ~ "." ~ cookiecutter.__plural ~ ".router:router as " ~ cookiecutter.__plural ~ "_router",
+) }}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Close the pooled database connections at shutdown."""
+    yield
+    await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application from settings (read from the environment by default)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title=settings.app_name,
+        version=__version__,
+        debug=settings.debug,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.engine = create_engine(settings)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    add_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    app.include_router({{ cookiecutter.__plural }}_router)
+    return app

@@ -1,0 +1,1 @@
+"""{{ cookiecutter.__entity_class }}: model, schemas, service, dependencies and routes."""

@@ -1,0 +1,50 @@
+{%- set cls = cookiecutter.__entity_class -%}
+{%- set one = cookiecutter.__entity -%}
+{%- set id_type = "UUID" if cookiecutter.id_type == "uuid" else "int" -%}
+"""Path dependencies of the /{{ cookiecutter.__plural_path }} routes."""
+
+from typing import Annotated, NoReturn
+{%- if cookiecutter.id_type == "uuid" %}
+from uuid import UUID
+{%- endif %}
+
+from fastapi import Depends, HTTPException, Path
+
+{% set pkg = cookiecutter.package_name -%}
+{{ import_block(
+    pkg,
+    pkg ~ ".core.database:SessionDep",
+    pkg ~ "." ~ cookiecutter.__plural ~ ":service",
+    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
+) }}
+{%- if cookiecutter.id_type == "uuid" %}
+
+{{ cls }}Id = Annotated[UUID, Path(description="The {{ one|replace("_", " ") }}'s id")]
+{%- else %}
+
+{{ cls }}Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="The {{ one|replace("_", " ") }}'s id")]
+{%- endif %}
+
+
+def not_found({{ one }}_id: object) -> HTTPException:
+    """The 404 for an id that names no row."""
+    return HTTPException(404, f"No {{ one|replace("_", " ") }} has id {{ "{" }}{{ one }}_id{{ "}" }}.")
+
+
+async def get_{{ one }}_or_404({{ one }}_id: {{ cls }}Id, session: SessionDep) -> {{ cls }}Read:
+    """The row named in the path, or 404."""
+    {{ one }} = await service.get_{{ one }}(session, {{ one }}_id={{ one }}_id)
+    if {{ one }} is None:
+        raise not_found({{ one }}_id)
+    return {{ one }}
+
+
+async def raise_missing_or_stale(session: SessionDep, {{ one }}_id: {{ id_type }}) -> NoReturn:
+    """404 when the row is gone, else 412: its version did not match If-Match."""
+    if await service.{{ one }}_exists(session, {{ one }}_id={{ one }}_id):
+        detail = "If-Match does not match the current version; GET it again and retry."
+        raise HTTPException(412, detail)
+    raise not_found({{ one }}_id)
+
+
+{{ cls }}Dep = Annotated[{{ cls }}Read, Depends(get_{{ one }}_or_404)]

@@ -1,0 +1,35 @@
+{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+"""The {{ cookiecutter.__table }} table."""
+
+{{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type) }}
+{%- for field in fields if field.kind == "enum" %}
+
+
+class {{ field.enum_class }}(StrEnum):
+    """Allowed values of {{ cookiecutter.__entity_class }}.{{ field.name }}."""
+{% for constant, value in field.enum_members %}
+    {{ constant }} = "{{ value }}"
+{%- endfor %}
+{%- endfor %}
+
+
+class {{ cookiecutter.__entity_class }}(Base):
+    """One row; id, version and timestamps belong to the server."""
+
+    __tablename__ = "{{ cookiecutter.__table }}"
+
+{% if cookiecutter.id_type == "uuid" %}
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+{%- else %}
+    id: Mapped[int] = mapped_column(sa.BigInteger(), sa.Identity(), primary_key=True)
+{%- endif %}
+{%- for field in fields %}
+{{ field.model_line|layout(4) }}
+{%- endfor %}
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"))
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )

@@ -1,0 +1,108 @@
+{%- set cls = cookiecutter.__entity_class -%}
+{%- set one = cookiecutter.__entity -%}
+{%- set many = cookiecutter.__plural -%}
+"""HTTP routes of /{{ cookiecutter.__plural_path }}: thin handlers over the service functions."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+
+{% set pkg = cookiecutter.package_name -%}
+{{ import_block(
+    pkg,
+    pkg ~ ".core.concurrency:IfMatchDep",
+    pkg ~ ".core.concurrency:etag",
+    pkg ~ ".core.config:SettingsDep",
+    pkg ~ ".core.database:SessionDep",
+    pkg ~ ".core.errors:problem_responses",
+    pkg ~ ".core.pagination:CursorPage",
+    pkg ~ "." ~ many ~ ":service",
+    pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "Dep",
+    pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "Id",
+    pkg ~ "." ~ many ~ ".dependencies:raise_missing_or_stale",
+    pkg ~ "." ~ many ~ ".schemas:" ~ cls ~ "Create",
+    pkg ~ "." ~ many ~ ".schemas:" ~ cls ~ "ListParams",
+    pkg ~ "." ~ many ~ ".schemas:" ~ cls ~ "Read",
+    pkg ~ "." ~ many ~ ".schemas:" ~ cls ~ "Update",
+) }}
+
+router = APIRouter(prefix="/{{ cookiecutter.__plural_path }}", tags=["{{ cookiecutter.__plural_path }}"])
+
+
+@router.post("", status_code=201, responses=problem_responses(409, 422))
+async def create_{{ one }}(
+    body: {{ cls }}Create, session: SessionDep, request: Request, response: Response
+) -> {{ cls }}Read:
+    """Create one; its URL comes back in Location and its version in ETag."""
+    {{ one }} = await service.create_{{ one }}(session, data=body)
+    response.headers["Location"] = request.app.url_path_for("read_{{ one }}", {{ one }}_id={{ one }}.id)
+    response.headers["ETag"] = etag({{ one }}.version)
+    return {{ one }}
+
+
+@router.post("/bulk", status_code=201, responses=problem_responses(409, 413, 422))
+async def create_{{ many }}(
+    body: Annotated[list[{{ cls }}Create], Body(min_length=1)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> list[{{ cls }}Read]:
+    """Create several in one transaction: all of them or none (413 over the cap)."""
+    if len(body) > settings.bulk_max_items:
+        raise HTTPException(413, f"At most {settings.bulk_max_items} items per request.")
+    return await service.create_{{ many }}(session, items=body)
+
+
+@router.get("", responses=problem_responses(422))
+async def list_{{ many }}(
+    params: Annotated[{{ cls }}ListParams, Query()], session: SessionDep
+) -> CursorPage[{{ cls }}Read]:
+    """List with filters and a sort order; pass next_cursor as cursor for the next page."""
+    return await service.list_{{ many }}(session, params=params)
+
+
+@router.get("/{{ '{' }}{{ one }}_id{{ '}' }}", responses=problem_responses(404, 422))
+async def read_{{ one }}({{ one }}: {{ cls }}Dep, response: Response) -> {{ cls }}Read:
+    """Read one; its ETag is the version to send back in If-Match."""
+    response.headers["ETag"] = etag({{ one }}.version)
+    return {{ one }}
+
+
+@router.put("/{{ '{' }}{{ one }}_id{{ '}' }}", responses=problem_responses(404, 409, 412, 422))
+async def replace_{{ one }}(
+    {{ one }}_id: {{ cls }}Id,
+    body: {{ cls }}Create,
+    session: SessionDep,
+    versions: IfMatchDep,
+    response: Response,
+) -> {{ cls }}Read:
+    """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
+    changes = body.model_dump()
+    {{ one }} = await service.update_{{ one }}(session, {{ one }}_id={{ one }}_id, changes=changes, versions=versions)
+    if {{ one }} is None:
+        await raise_missing_or_stale(session, {{ one }}_id)
+    response.headers["ETag"] = etag({{ one }}.version)
+    return {{ one }}
+
+
+@router.patch("/{{ '{' }}{{ one }}_id{{ '}' }}", responses=problem_responses(404, 409, 412, 422))
+async def update_{{ one }}(
+    {{ one }}_id: {{ cls }}Id,
+    body: {{ cls }}Update,
+    session: SessionDep,
+    versions: IfMatchDep,
+    response: Response,
+) -> {{ cls }}Read:
+    """Change only the fields sent; 412 if If-Match is stale."""
+    changes = body.model_dump(exclude_unset=True)
+    {{ one }} = await service.update_{{ one }}(session, {{ one }}_id={{ one }}_id, changes=changes, versions=versions)
+    if {{ one }} is None:
+        await raise_missing_or_stale(session, {{ one }}_id)
+    response.headers["ETag"] = etag({{ one }}.version)
+    return {{ one }}
+
+
+@router.delete("/{{ '{' }}{{ one }}_id{{ '}' }}", status_code=204, responses=problem_responses(404, 412, 422))
+async def delete_{{ one }}({{ one }}_id: {{ cls }}Id, session: SessionDep, versions: IfMatchDep) -> None:
+    """Delete one; 412 if If-Match is stale."""
+    if not await service.delete_{{ one }}(session, {{ one }}_id={{ one }}_id, versions=versions):
+        await raise_missing_or_stale(session, {{ one }}_id)

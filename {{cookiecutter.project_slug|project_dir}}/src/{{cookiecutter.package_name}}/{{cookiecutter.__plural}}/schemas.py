@@ -1,0 +1,67 @@
+{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set cls = cookiecutter.__entity_class -%}
+"""Request and response bodies of /{{ cookiecutter.__plural_path }}."""
+
+{{ schema_imports(fields, cookiecutter.package_name, cookiecutter.__plural, cookiecutter.id_type) }}
+
+{{ sort_literal(fields, cls)|layout }}
+
+
+class {{ cls }}Create(BaseModel):
+    """A new one (POST), or the full replacement of one (PUT)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+{% for field in fields %}
+{{ field.schema_line("create")|layout(4) }}
+{%- endfor %}
+
+
+class {{ cls }}Update(BaseModel):
+    """Changes (PATCH): only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+{% for field in fields %}
+{{ field.schema_line("update")|layout(4) }}
+{%- endfor %}
+{%- set validator = not_null_validator(fields) %}
+{%- if validator %}
+
+{{ validator|layout(4) }}
+    @classmethod
+    def reject_null(cls, value: object) -> object:
+        """Refuse an explicit null for a column that cannot be null."""
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+{%- endif %}
+
+
+class {{ cls }}Read(BaseModel):
+    """As stored, with the server-owned id, version and timestamps."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: {{ "UUID" if cookiecutter.id_type == "uuid" else "int" }}
+{%- for field in fields %}
+{{ field.schema_line("read")|layout(4) }}
+{%- endfor %}
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class {{ cls }}ListParams(BaseModel):
+    """Query string of the list: filters, sort order and keyset page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+{% for field in fields %}
+{%- for line in field.filter_lines %}
+{{ line|layout(4) }}
+{%- endfor %}
+{%- endfor %}
+    sort: {{ cls }}Sort = "created_at"
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=2048)

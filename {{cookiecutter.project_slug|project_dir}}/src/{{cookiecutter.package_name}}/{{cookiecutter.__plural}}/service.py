@@ -1,0 +1,115 @@
+{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set cls = cookiecutter.__entity_class -%}
+{%- set one = cookiecutter.__entity -%}
+{%- set id_type = "UUID" if cookiecutter.id_type == "uuid" else "int" -%}
+"""Database operations on {{ cookiecutter.__plural|replace("_", " ") }}: one statement, one round trip each."""
+
+from collections.abc import Sequence
+from typing import Any, Final
+{%- if cookiecutter.id_type == "uuid" %}
+from uuid import UUID
+{%- endif %}
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+{% set pkg = cookiecutter.package_name -%}
+{{ import_block(
+    pkg,
+    pkg ~ ".core.pagination:CursorPage",
+    pkg ~ ".core.pagination:Filter",
+    pkg ~ ".core.pagination:apply_filters",
+    pkg ~ ".core.pagination:keyset_page",
+    pkg ~ "." ~ cookiecutter.__plural ~ ".models:" ~ cls,
+    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Create",
+    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "ListParams",
+    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
+) }}
+
+_COLUMNS: Final = tuple({{ cls }}.__table__.c)
+_INSERT: Final = sa.insert({{ cls }}).returning(*_COLUMNS, sort_by_parameter_order=True)
+_SELECT: Final = sa.select(*_COLUMNS)
+_GET: Final = _SELECT.where({{ cls }}.id == sa.bindparam("id"))
+_EXISTS: Final = sa.select({{ cls }}.id).where({{ cls }}.id == sa.bindparam("id"))
+_NO_SYNC: Final = {"synchronize_session": False}
+_FILTERS: Final[tuple[Filter, ...]] = (
+{%- for field in fields %}
+{%- for param, op in field.filters %}
+    ("{{ param }}", {{ cls }}.{{ field.name }}, "{{ op }}"),
+{%- endfor %}
+{%- endfor %}
+)
+_SORTS: Final[dict[str, InstrumentedAttribute[Any]]] = {
+    "id": {{ cls }}.id,
+    "created_at": {{ cls }}.created_at,
+    "updated_at": {{ cls }}.updated_at,
+{%- for field in fields if field.sortable %}
+    "{{ field.name }}": {{ cls }}.{{ field.name }},
+{%- endfor %}
+}
+
+
+async def create_{{ one }}(session: AsyncSession, *, data: {{ cls }}Create) -> {{ cls }}Read:
+    """Insert one row and return it as stored (INSERT ... RETURNING)."""
+    row = (await session.execute(_INSERT, [data.model_dump()])).one()
+    return {{ cls }}Read.model_validate(row)
+
+
+async def create_{{ cookiecutter.__plural }}(
+    session: AsyncSession, *, items: Sequence[{{ cls }}Create]
+) -> list[{{ cls }}Read]:
+    """Insert many rows in one batched statement; returned in request order."""
+    result = await session.execute(_INSERT, [item.model_dump() for item in items])
+    return [{{ cls }}Read.model_validate(row) for row in result]
+
+
+async def get_{{ one }}(session: AsyncSession, *, {{ one }}_id: {{ id_type }}) -> {{ cls }}Read | None:
+    """The row with this id, or None."""
+    row = (await session.execute(_GET, {"id": {{ one }}_id})).one_or_none()
+    return None if row is None else {{ cls }}Read.model_validate(row)
+
+
+async def {{ one }}_exists(session: AsyncSession, *, {{ one }}_id: {{ id_type }}) -> bool:
+    """Whether a row with this id exists."""
+    return (await session.execute(_EXISTS, {"id": {{ one }}_id})).first() is not None
+
+
+async def list_{{ cookiecutter.__plural }}(
+    session: AsyncSession, *, params: {{ cls }}ListParams
+) -> CursorPage[{{ cls }}Read]:
+    """One keyset page of the rows matching the filters, in the requested order."""
+    statement = apply_filters(_SELECT, params, _FILTERS)
+    rows, next_cursor = await keyset_page(
+        session, statement, sort=params.sort, columns=_SORTS, cursor=params.cursor, limit=params.limit
+    )
+    items = [{{ cls }}Read.model_validate(row) for row in rows]
+    return CursorPage[{{ cls }}Read](items=items, next_cursor=next_cursor)
+
+
+async def update_{{ one }}(
+    session: AsyncSession,
+    *,
+    {{ one }}_id: {{ id_type }},
+    changes: dict[str, Any],
+    versions: list[int] | None,
+) -> {{ cls }}Read | None:
+    """Apply changes and bump the version in one UPDATE; None when no row matched."""
+    values = {**changes, "version": {{ cls }}.version + 1, "updated_at": sa.func.now()}
+    statement = sa.update({{ cls }}).where({{ cls }}.id == {{ one }}_id).values(values)
+    if versions is not None:
+        statement = statement.where({{ cls }}.version.in_(versions))
+    result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
+    row = result.one_or_none()
+    return None if row is None else {{ cls }}Read.model_validate(row)
+
+
+async def delete_{{ one }}(
+    session: AsyncSession, *, {{ one }}_id: {{ id_type }}, versions: list[int] | None
+) -> bool:
+    """Delete the row (if its version is allowed); False when no row matched."""
+    statement = sa.delete({{ cls }}).where({{ cls }}.id == {{ one }}_id)
+    if versions is not None:
+        statement = statement.where({{ cls }}.version.in_(versions))
+    result = await session.execute(statement.returning({{ cls }}.id), execution_options=_NO_SYNC)
+    return result.first() is not None

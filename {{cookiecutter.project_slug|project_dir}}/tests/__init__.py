@@ -1,0 +1,1 @@
+"""Tests of the service, against a real database."""

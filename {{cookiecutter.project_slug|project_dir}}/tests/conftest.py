@@ -1,0 +1,126 @@
+"""Fixtures: a freshly migrated test database, and one rolled-back transaction per test."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.core.database import create_engine
+from {{ cookiecutter.package_name }}.main import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_database_url() -> str:
+    """TEST_DATABASE_URL, else DATABASE_URL with "_test" appended to the database name."""
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    if explicit:
+        return explicit
+    url = make_url(get_settings().database_url.get_secret_value())
+    return url.set(database=f"{url.database}_test").render_as_string(hide_password=False)
+
+
+async def _on_server(url: str, *statements: str) -> None:
+    """Run statements on the server's `postgres` database, outside a transaction."""
+    server = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    engine = create_engine(Settings(database_url=SecretStr(server)))
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database named by url, closing its connections."""
+    await _on_server(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+async def recreate_database(url: str) -> None:
+    """Drop and create the database named by url (on the same server)."""
+    await drop_database(url)
+    await _on_server(url, f'CREATE DATABASE "{make_url(url).database}"')
+
+
+def alembic_config(url: str) -> Config:
+    """The project's Alembic configuration, pointed at url."""
+    config = Config(ROOT / "alembic.ini")
+    config.attributes["database_url"] = url
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A new test database, migrated to head once for the whole session."""
+    url = test_database_url()
+    asyncio.run(recreate_database(url))
+    command.upgrade(alembic_config(url), "head")
+    yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """Settings of the app under test."""
+    return Settings(database_url=SecretStr(database_url), bulk_max_items=5)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The engine the tests' transactions run on."""
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    """The application, built once."""
+    return create_app(settings)
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose commits become savepoints of the test's transaction."""
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session for calling service functions directly."""
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(
+    app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[AsyncClient]:
+    """An HTTP client whose requests run the real session dependency inside the test's transaction."""
+    original = app.state.sessionmaker
+    app.state.sessionmaker = sessionmaker
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+    app.state.sessionmaker = original

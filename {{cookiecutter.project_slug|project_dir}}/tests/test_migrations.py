@@ -1,0 +1,35 @@
+"""Migrations: one head, upgrade, check (models in sync), downgrade, on a scratch database."""
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import make_url
+
+from tests.conftest import alembic_config, recreate_database, drop_database
+
+
+@pytest.fixture
+def scratch_url(database_url: str) -> Iterator[str]:
+    """An empty database beside the test database, dropped afterwards."""
+    url = make_url(database_url)
+    scratch = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
+    asyncio.run(recreate_database(scratch))
+    yield scratch
+    asyncio.run(drop_database(scratch))
+
+
+def test_migrations_have_a_single_head(database_url: str) -> None:
+    heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+    assert len(heads) == 1
+
+
+def test_migrations_round_trip_and_match_models(scratch_url: str) -> None:
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "head")
+    command.check(config)
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    command.check(config)

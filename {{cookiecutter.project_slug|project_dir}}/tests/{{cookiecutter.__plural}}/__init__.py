@@ -1,0 +1,1 @@
+"""Tests of /{{ cookiecutter.__plural_path }}."""

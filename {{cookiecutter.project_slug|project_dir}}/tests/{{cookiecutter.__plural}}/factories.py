@@ -1,0 +1,49 @@
+{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set one = cookiecutter.__entity -%}
+"""Request bodies and small helpers shared by the /{{ cookiecutter.__plural_path }} tests."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from httpx import AsyncClient, Response
+
+PROBLEM_JSON = "application/problem+json"
+FIELDS = {{ fields|map(attribute="name")|list|tojson }}
+{%- if cookiecutter.id_type == "uuid" %}
+MISSING_ID = "00000000-0000-4000-8000-000000000000"
+{%- else %}
+MISSING_ID = 2**62
+{%- endif %}
+
+
+def payload(i: int = 0) -> dict[str, Any]:
+    """A valid create body; a different i gives different unique values."""
+    return {
+{%- for field in fields %}
+        "{{ field.name }}": {{ field.example }},
+{%- endfor %}
+    }
+
+
+def path(app: FastAPI, name: str, **params: Any) -> str:
+    """URL path of a named route."""
+    return app.url_path_for(name, **params)
+
+
+async def create(client: AsyncClient, app: FastAPI, i: int = 0) -> dict[str, Any]:
+    """Create one through the API and return its body."""
+    response = await client.post(path(app, "create_{{ one }}"), json=payload(i))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_problem(response: Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"] == "about:blank"
+    assert body["title"]
+    return body

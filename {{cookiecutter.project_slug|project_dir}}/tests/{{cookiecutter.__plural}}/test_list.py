@@ -1,0 +1,119 @@
+{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set cls = cookiecutter.__entity_class -%}
+{%- set many = cookiecutter.__plural -%}
+"""GET /{{ cookiecutter.__plural_path }}: keyset pages, filters and sort orders."""
+
+from typing import Any, get_args
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+
+{{ import_block(
+    cookiecutter.package_name,
+    cookiecutter.package_name ~ "." ~ many ~ ".schemas:" ~ cls ~ "Sort",
+    "tests." ~ many ~ ".factories:assert_problem",
+    "tests." ~ many ~ ".factories:path",
+    "tests." ~ many ~ ".factories:payload",
+) }}
+
+FILTERS = [
+{%- for field in fields %}
+{%- for param, op in field.filters %}
+    ("{{ param }}", "{{ field.name }}", "{{ op }}"),
+{%- endfor %}
+{%- endfor %}
+]
+
+
+async def create_rows(client: AsyncClient, app: FastAPI, count: int) -> list[dict[str, Any]]:
+    """Create count rows in one bulk request."""
+    bodies = [payload(i) for i in range(count)]
+    response = await client.post(path(app, "create_{{ many }}"), json=bodies)
+    assert response.status_code == 201, response.text
+    rows: list[dict[str, Any]] = response.json()
+    return rows
+
+
+async def fetch_all(client: AsyncClient, app: FastAPI, **params: Any) -> list[dict[str, Any]]:
+    """Follow next_cursor until the last page, two items per page."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(50):
+        query = {**params, "limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = await client.get(path(app, "list_{{ many }}"), params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError("pagination did not end")
+
+
+def query_value(value: Any) -> str:
+    """A JSON value as a query-string value."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def matches(op: str, actual: Any, expected: Any) -> bool:
+    """Whether a row's value satisfies a filter."""
+    if op == "contains":
+        return str(expected).lower() in str(actual).lower()
+    if op == "gte":
+        return bool(actual >= expected)
+    if op == "lte":
+        return bool(actual <= expected)
+    return bool(actual == expected)
+
+
+@pytest.mark.parametrize("sort", get_args({{ cls }}Sort))
+async def test_list_pages_through_every_row_in_sort_order(
+    client: AsyncClient, app: FastAPI, sort: str
+) -> None:
+    created = await create_rows(client, app, 5)
+    items = await fetch_all(client, app, sort=sort)
+    assert sorted(item["id"] for item in items) == sorted(row["id"] for row in created)
+    key = sort.removeprefix("-")
+    keys = [(item[key], item["id"]) for item in items]
+    assert keys == sorted(keys, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize(("param", "field", "op"), FILTERS)
+async def test_list_filter_returns_only_matching_rows(
+    client: AsyncClient, app: FastAPI, param: str, field: str, op: str
+) -> None:
+    await create_rows(client, app, 3)
+    expected = payload(1)[field]
+    items = await fetch_all(client, app, **{param: query_value(expected)})
+    assert items, f"{param}={expected!r} matched nothing"
+    assert all(matches(op, item[field], expected) for item in items)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 101}, {"limit": -1}, {"sort": "nope"}, {"unknown": "1"}],
+)
+async def test_list_bad_parameters_return_422(
+    client: AsyncClient, app: FastAPI, params: dict[str, Any]
+) -> None:
+    response = await client.get(path(app, "list_{{ many }}"), params=params)
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwxLDJd"])
+async def test_list_foreign_cursor_returns_422(
+    client: AsyncClient, app: FastAPI, cursor: str
+) -> None:
+    response = await client.get(path(app, "list_{{ many }}"), params={"cursor": cursor})
+    assert_problem(response, 422)
+
+
+async def test_list_cursor_of_another_sort_returns_422(client: AsyncClient, app: FastAPI) -> None:
+    await create_rows(client, app, 3)
+    first = await client.get(path(app, "list_{{ many }}"), params={"limit": 1, "sort": "-id"})
+    cursor = first.json()["next_cursor"]
+    response = await client.get(path(app, "list_{{ many }}"), params={"cursor": cursor})
+    assert_problem(response, 422)
