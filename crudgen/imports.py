@@ -19,7 +19,7 @@ def _section(module: str, first_party: str) -> int:
         return 0
     if root in sys.stdlib_module_names:
         return 1
-    return 3 if root == first_party else 2
+    return 3 if root in (first_party, "tests") else 2
 
 
 def _name_key(name: str) -> tuple[int, str]:

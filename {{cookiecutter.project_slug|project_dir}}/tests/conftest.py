@@ -2,7 +2,7 @@
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -60,12 +60,12 @@ def alembic_config(url: str) -> Config:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def database_url() -> str:
     """A new test database, migrated to head once for the whole session."""
     url = test_database_url()
     asyncio.run(recreate_database(url))
     command.upgrade(alembic_config(url), "head")
-    yield url
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -83,9 +83,11 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings) -> FastAPI:
-    """The application, built once."""
-    return create_app(settings)
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The application, built once; its engine is disposed at the end."""
+    app = create_app(settings)
+    yield app
+    await app.state.engine.dispose()
 
 
 @pytest.fixture

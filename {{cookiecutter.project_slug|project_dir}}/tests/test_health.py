@@ -10,7 +10,9 @@ from {{ cookiecutter.package_name }}.main import create_app
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:9/unreachable"
 
 
-async def get(app: FastAPI, url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+async def get(
+    app: FastAPI, url: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
     """GET url from app; returns status, headers and body text."""
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         response = await client.get(url, headers=headers)

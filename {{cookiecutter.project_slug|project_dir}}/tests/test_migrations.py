@@ -8,7 +8,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
 
-from tests.conftest import alembic_config, recreate_database, drop_database
+from tests.conftest import alembic_config, drop_database, recreate_database
 
 
 @pytest.fixture

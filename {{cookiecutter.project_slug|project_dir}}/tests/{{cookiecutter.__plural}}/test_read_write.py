@@ -68,7 +68,9 @@ async def test_item_route_malformed_id_returns_422(
     assert_problem(response, 422)
 
 
-async def test_replace_sets_every_field_and_bumps_version(client: AsyncClient, app: FastAPI) -> None:
+async def test_replace_sets_every_field_and_bumps_version(
+    client: AsyncClient, app: FastAPI
+) -> None:
     created = await create(client, app, 0)
     response = await call(client, app, "replace_{{ one }}", created["id"], json=payload(1))
     assert response.status_code == 200, response.text
@@ -96,7 +98,9 @@ async def test_update_unknown_field_returns_422(client: AsyncClient, app: FastAP
 {%- if required %}
 
 
-async def test_update_null_for_required_field_returns_422(client: AsyncClient, app: FastAPI) -> None:
+async def test_update_null_for_required_field_returns_422(
+    client: AsyncClient, app: FastAPI
+) -> None:
     created = await create(client, app)
     body = {"{{ required.name }}": None}
     response = await call(client, app, "update_{{ one }}", created["id"], json=body)
@@ -126,7 +130,7 @@ async def test_write_with_current_if_match_succeeds(
 
 
 @pytest.mark.parametrize("route", ["replace_{{ one }}", "update_{{ one }}", "delete_{{ one }}"])
-@pytest.mark.parametrize("if_match", ['"1"', "W/\"2\"", "garbage"])
+@pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', "garbage"])
 async def test_write_with_stale_if_match_returns_412(
     client: AsyncClient, app: FastAPI, route: str, if_match: str
 ) -> None:

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ASYNC_SCHEMES = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg"}
 DATABASE_URL_EXAMPLE = "postgresql+asyncpg://user:password@127.0.0.1:5432/{{ cookiecutter.package_name }}"
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.package_name }}"
 
 
 class Settings(BaseSettings):
@@ -22,12 +23,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_origins: Annotated[list[str], NoDecode] = []
 
-    database_url: SecretStr = SecretStr(
-        "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.package_name }}"
-    )
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
-    db_pool_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a connection")
+    db_pool_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a pool slot")
     db_connect_timeout: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0, description="0 disables it")
     db_statement_cache_size: int = Field(

@@ -1,6 +1,7 @@
 """RFC 9457 problem+json responses for every error the service can answer with."""
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -44,7 +45,7 @@ def problem(
     detail: str | None = None,
     *,
     errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """Build a problem+json response."""
     body: dict[str, Any] = {"type": "about:blank", "title": _title(status), "status": status}

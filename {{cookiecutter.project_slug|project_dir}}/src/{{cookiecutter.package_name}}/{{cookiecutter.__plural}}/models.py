@@ -17,10 +17,11 @@ class {{ cookiecutter.__entity_class }}(Base):
     """One row; id, version and timestamps belong to the server."""
 
     __tablename__ = "{{ cookiecutter.__table }}"
+{%- if cookiecutter.id_type == "uuid" %}
 
-{% if cookiecutter.id_type == "uuid" %}
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
 {%- else %}
+
     id: Mapped[int] = mapped_column(sa.BigInteger(), sa.Identity(), primary_key=True)
 {%- endif %}
 {%- for field in fields %}

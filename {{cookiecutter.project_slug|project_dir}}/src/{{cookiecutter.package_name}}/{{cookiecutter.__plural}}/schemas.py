@@ -11,7 +11,6 @@ class {{ cls }}Create(BaseModel):
     """A new one (POST), or the full replacement of one (PUT)."""
 
     model_config = ConfigDict(extra="forbid")
-
 {% for field in fields %}
 {{ field.schema_line("create")|layout(4) }}
 {%- endfor %}
@@ -21,7 +20,6 @@ class {{ cls }}Update(BaseModel):
     """Changes (PATCH): only the fields sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
-
 {% for field in fields %}
 {{ field.schema_line("update")|layout(4) }}
 {%- endfor %}
@@ -56,7 +54,6 @@ class {{ cls }}ListParams(BaseModel):
     """Query string of the list: filters, sort order and keyset page."""
 
     model_config = ConfigDict(extra="forbid")
-
 {% for field in fields %}
 {%- for line in field.filter_lines %}
 {{ line|layout(4) }}

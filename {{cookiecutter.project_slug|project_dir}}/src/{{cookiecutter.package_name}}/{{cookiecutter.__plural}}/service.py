@@ -50,38 +50,59 @@ _SORTS: Final[dict[str, InstrumentedAttribute[Any]]] = {
 }
 
 
-async def create_{{ one }}(session: AsyncSession, *, data: {{ cls }}Create) -> {{ cls }}Read:
+async def create_{{ one }}(
+    session: AsyncSession,
+    *,
+    data: {{ cls }}Create,
+) -> {{ cls }}Read:
     """Insert one row and return it as stored (INSERT ... RETURNING)."""
     row = (await session.execute(_INSERT, [data.model_dump()])).one()
     return {{ cls }}Read.model_validate(row)
 
 
 async def create_{{ cookiecutter.__plural }}(
-    session: AsyncSession, *, items: Sequence[{{ cls }}Create]
+    session: AsyncSession,
+    *,
+    items: Sequence[{{ cls }}Create],
 ) -> list[{{ cls }}Read]:
     """Insert many rows in one batched statement; returned in request order."""
     result = await session.execute(_INSERT, [item.model_dump() for item in items])
     return [{{ cls }}Read.model_validate(row) for row in result]
 
 
-async def get_{{ one }}(session: AsyncSession, *, {{ one }}_id: {{ id_type }}) -> {{ cls }}Read | None:
+async def get_{{ one }}(
+    session: AsyncSession,
+    *,
+    {{ one }}_id: {{ id_type }},
+) -> {{ cls }}Read | None:
     """The row with this id, or None."""
     row = (await session.execute(_GET, {"id": {{ one }}_id})).one_or_none()
     return None if row is None else {{ cls }}Read.model_validate(row)
 
 
-async def {{ one }}_exists(session: AsyncSession, *, {{ one }}_id: {{ id_type }}) -> bool:
+async def {{ one }}_exists(
+    session: AsyncSession,
+    *,
+    {{ one }}_id: {{ id_type }},
+) -> bool:
     """Whether a row with this id exists."""
     return (await session.execute(_EXISTS, {"id": {{ one }}_id})).first() is not None
 
 
 async def list_{{ cookiecutter.__plural }}(
-    session: AsyncSession, *, params: {{ cls }}ListParams
+    session: AsyncSession,
+    *,
+    params: {{ cls }}ListParams,
 ) -> CursorPage[{{ cls }}Read]:
     """One keyset page of the rows matching the filters, in the requested order."""
     statement = apply_filters(_SELECT, params, _FILTERS)
     rows, next_cursor = await keyset_page(
-        session, statement, sort=params.sort, columns=_SORTS, cursor=params.cursor, limit=params.limit
+        session,
+        statement,
+        sort=params.sort,
+        columns=_SORTS,
+        cursor=params.cursor,
+        limit=params.limit,
     )
     items = [{{ cls }}Read.model_validate(row) for row in rows]
     return CursorPage[{{ cls }}Read](items=items, next_cursor=next_cursor)
@@ -105,7 +126,10 @@ async def update_{{ one }}(
 
 
 async def delete_{{ one }}(
-    session: AsyncSession, *, {{ one }}_id: {{ id_type }}, versions: list[int] | None
+    session: AsyncSession,
+    *,
+    {{ one }}_id: {{ id_type }},
+    versions: list[int] | None,
 ) -> bool:
     """Delete the row (if its version is allowed); False when no row matched."""
     statement = sa.delete({{ cls }}).where({{ cls }}.id == {{ one }}_id)
