@@ -10,7 +10,7 @@ from jinja2.ext import Extension
 from crudgen import naming
 from crudgen.fields import not_null_validator, parse_fields, sort_literal
 from crudgen.imports import import_block, model_imports, schema_imports
-from crudgen.pyfmt import layout
+from crudgen.pyfmt import layout, python_list
 
 
 def new_revision_id() -> str:
@@ -46,5 +46,6 @@ class CrudExtension(Extension):
             model_imports=model_imports,
             schema_imports=schema_imports,
             sort_literal=sort_literal,
+            python_list=python_list,
             not_null_validator=not_null_validator,
         )

@@ -9,6 +9,7 @@ cookiecutter runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crudgen.pyfmt import Arg, Call
@@ -74,8 +75,12 @@ KINDS: dict[str, Kind] = {
     "json": Kind("dict[str, Any]", "sa.JSON", "dict[str, Any]", (), (), False, '{{"n": i}}'),
     "enum": Kind("{enum}", "sa.Enum", "{enum}", (), ("eq",), False, "", -1),
 }  # fmt: skip
-_SA_ARGS = {"email": ("320",), "url": ("2048",), "datetime": ("timezone=True",),
-            "json": ("none_as_null=True",)}  # fmt: skip
+_SA_ARGS = {
+    "email": ("320",),
+    "url": ("2048",),
+    "datetime": ("timezone=True",),
+    "json": ("none_as_null=True",),
+}
 KNOWN_IMPORTS = {
     "Annotated": "typing:Annotated", "Any": "typing:Any", "Decimal": "decimal:Decimal",
     "date": "datetime:date", "datetime": "datetime:datetime", "UUID": "uuid:UUID",
@@ -142,8 +147,12 @@ class Field:
             return Call(self.spec.sa, self.args or _SA_ARGS.get(self.kind, ()))
         values = tuple(f'"{v}"' for v in self.args) if migration else (self.enum_class,)
         extra = () if migration else ("values_callable=enum_values",)
-        options = (f'name="{self.table}_{self.name}"', "native_enum=False",
-                   "create_constraint=True", f"length={max(map(len, self.args))}")  # fmt: skip
+        options = (
+            f'name="{self.table}_{self.name}"',
+            "native_enum=False",
+            "create_constraint=True",
+            f"length={max(map(len, self.args))}",
+        )
         return Call("sa.Enum", values + options + extra)
 
     @property
@@ -194,7 +203,9 @@ class Field:
         """A UniqueConstraint for a unique column without an index, else None."""
         if not self.unique or self.index:
             return None
-        return Call("sa.UniqueConstraint", (f'"{self.name}"', f'name=op.f("uq_{self.table}_{self.name}")'))
+        return Call(
+            "sa.UniqueConstraint", (f'"{self.name}"', f'name=op.f("uq_{self.table}_{self.name}")')
+        )
 
     @property
     def index_name(self) -> str:
@@ -207,8 +218,9 @@ class Field:
         args = (f'op.f("{self.index_name}")', f'"{self.table}"', f'["{self.name}"]')
         return Call("op.create_index", (*args, f"unique={self.unique}"))
 
-    def _attribute(self, name: str, annotation: str, default: str | None,
-                   constraints: tuple[str, ...]) -> Arg:  # fmt: skip
+    def _attribute(
+        self, name: str, annotation: str, default: str | None, constraints: tuple[str, ...]
+    ) -> Arg:
         if not constraints:
             return f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
         head = () if default is None else (f"default={default}",)
@@ -320,12 +332,15 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         raise FieldsError("empty item (two commas in a row?); e.g. 'title:str(200), pages:int'")
     match = _TOKEN.match(item)
     if not match:
-        raise FieldsError("expected name:type[(args)][?][:unique][:index][=default]; "
-                          "e.g. 'title:str(200):unique'")  # fmt: skip
+        raise FieldsError(
+            "expected name:type[(args)][?][:unique][:index][=default]; e.g. 'title:str(200):unique'"
+        )
     name, kind = match["name"], match["kind"]
     if not _NAME.match(name):
-        raise FieldsError(f"field name {name!r} must be lowercase snake_case ASCII "
-                          "starting with a letter; e.g. 'published_on'")  # fmt: skip
+        raise FieldsError(
+            f"field name {name!r} must be lowercase snake_case ASCII "
+            "starting with a letter; e.g. 'published_on'"
+        )
     if kind not in KINDS:
         raise FieldsError(f"unknown type {kind!r}; known types: {_example_list()}")
     args = _parse_args(kind, match["args"])
@@ -333,8 +348,17 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
     for mod in mods:
         if mod not in MODIFIERS:
             raise FieldsError(f"unknown modifier {mod!r}; known modifiers: unique, index")
-    field = Field(name, kind, args, bool(match["nullable"]), "unique" in mods, "index" in mods,
-                  None, entity_class, table)  # fmt: skip
+    field = Field(
+        name,
+        kind,
+        args,
+        bool(match["nullable"]),
+        "unique" in mods,
+        "index" in mods,
+        None,
+        entity_class,
+        table,
+    )
     _check_modifiers(field)
     if match["default"] is not None:
         field = _with_default(field, match["default"])
@@ -364,8 +388,10 @@ def _parse_args(kind: str, raw: str | None) -> tuple[str, ...]:
 def _parse_enum(raw: str | None) -> tuple[str, ...]:
     values = tuple(v.strip() for v in (raw or "").split("|"))
     if raw is None or not all(_ENUM_VALUE.match(v) for v in values):
-        raise FieldsError("enum values must be lowercase snake_case words separated by '|'; "
-                          "e.g. 'enum(draft|published)'")  # fmt: skip
+        raise FieldsError(
+            "enum values must be lowercase snake_case words separated by '|'; "
+            "e.g. 'enum(draft|published)'"
+        )
     if len(set(values)) != len(values):
         raise FieldsError("enum values must be distinct; e.g. 'enum(draft|published)'")
     return values
@@ -373,18 +399,21 @@ def _parse_enum(raw: str | None) -> tuple[str, ...]:
 
 def _check_modifiers(field: Field) -> None:
     if field.kind in ("json", "text") and (field.unique or field.index):
-        raise FieldsError(f"a {field.kind} column cannot be unique or indexed; "
-                          f"e.g. '{field.name}:{field.kind}'")  # fmt: skip
+        raise FieldsError(
+            f"a {field.kind} column cannot be unique or indexed; e.g. '{field.name}:{field.kind}'"
+        )
     if field.kind in ("bool", "enum") and field.unique:
-        raise FieldsError(f"a unique {field.kind} column would allow only a handful of rows; "
-                          f"use ':index' instead, e.g. '{field.name}:{field.kind}:index'")  # fmt: skip
+        raise FieldsError(
+            f"a unique {field.kind} column would allow only a handful of rows; "
+            f"use ':index' instead, e.g. '{field.name}:{field.kind}:index'"
+        )
 
 
 def _with_default(field: Field, raw: str) -> Field:
     value = raw.strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
-    checks = {
+    checks: dict[str, Callable[[str], bool]] = {
         "str": lambda v: len(v) <= int(field.args[0]),
         "text": lambda v: True,
         "int": lambda v: re.fullmatch(r"-?\d+", v) is not None and -INT32 <= int(v) < INT32,
@@ -403,8 +432,17 @@ def _with_default(field: Field, raw: str) -> Field:
         raise FieldsError(
             f"default {value!r} is not a valid {field.kind}; e.g. '{_default_example(field)}'"
         )
-    return Field(field.name, field.kind, field.args, field.nullable, field.unique, field.index,
-                 value, field.entity_class, field.table)  # fmt: skip
+    return Field(
+        field.name,
+        field.kind,
+        field.args,
+        field.nullable,
+        field.unique,
+        field.index,
+        value,
+        field.entity_class,
+        field.table,
+    )
 
 
 def _decimal_fits(value: str, precision: int, scale: int) -> bool:
@@ -416,8 +454,14 @@ def _decimal_fits(value: str, precision: int, scale: int) -> bool:
 
 
 def _default_example(field: Field) -> str:
-    examples = {"bool": "true", "enum": field.args[0] if field.args else "a", "str": "draft",
-                "text": "draft", "decimal": "0", "float": "0.5"}  # fmt: skip
+    examples = {
+        "bool": "true",
+        "enum": field.args[0] if field.args else "a",
+        "str": "draft",
+        "text": "draft",
+        "decimal": "0",
+        "float": "0.5",
+    }
     return f"{field.name}:{field.kind}{_args_text(field)}={examples.get(field.kind, '0')}"
 
 

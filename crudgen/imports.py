@@ -59,8 +59,13 @@ def _from_line(module: str, names: list[str]) -> str:
 
 def model_imports(fields: list[Field], package: str, id_type: str) -> str:
     """Import block of `<plural>/models.py`."""
-    specs = ["datetime:datetime", "sqlalchemy as sa", "sqlalchemy.orm:Mapped",
-             "sqlalchemy.orm:mapped_column", f"{package}.core.models:Base"]  # fmt: skip
+    specs = [
+        "datetime:datetime",
+        "sqlalchemy as sa",
+        "sqlalchemy.orm:Mapped",
+        "sqlalchemy.orm:mapped_column",
+        f"{package}.core.models:Base",
+    ]
     if id_type == "uuid":
         specs += ["uuid:UUID", "uuid:uuid4"]
     if any(f.kind == "enum" for f in fields):
@@ -70,9 +75,15 @@ def model_imports(fields: list[Field], package: str, id_type: str) -> str:
 
 def schema_imports(fields: list[Field], package: str, plural: str, id_type: str) -> str:
     """Import block of `<plural>/schemas.py`."""
-    specs = ["datetime:datetime", "typing:Literal", "pydantic:BaseModel", "pydantic:ConfigDict",
-             "pydantic:Field", f"{package}.core.pagination:DEFAULT_LIMIT",
-             f"{package}.core.pagination:MAX_LIMIT"]  # fmt: skip
+    specs = [
+        "datetime:datetime",
+        "typing:Literal",
+        "pydantic:BaseModel",
+        "pydantic:ConfigDict",
+        "pydantic:Field",
+        f"{package}.core.pagination:DEFAULT_LIMIT",
+        f"{package}.core.pagination:MAX_LIMIT",
+    ]
     specs += ["uuid:UUID"] if id_type == "uuid" else []
     specs += ["pydantic:field_validator"] if any(not f.nullable for f in fields) else []
     specs += [f"{package}.{plural}.models:{f.enum_class}" for f in fields if f.kind == "enum"]

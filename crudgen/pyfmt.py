@@ -44,7 +44,7 @@ def layout(call: Arg, indent: int = 0, suffix: str = "") -> str:
     if len(one_line) <= LINE_LENGTH or not call.args:
         return one_line
     inner = " " * (indent + 4)
-    opening, closing = call.brackets
+    opening, closing = call.brackets[0], call.brackets[1]
     hugged = inner + ", ".join(flat(a) for a in call.args)
     if len(hugged) <= LINE_LENGTH:
         return f"{pad}{call.head}{opening}\n{hugged}\n{pad}{closing}{call.tail}{suffix}"
@@ -56,3 +56,9 @@ def _arg_lines(arg: Arg, indent: int) -> str:
     if isinstance(arg, Call):
         return layout(arg, indent, ",")
     return " " * indent + arg + ","
+
+
+def python_list(name: str, values: object) -> Call:
+    """`name = ["a", "b", ...]` as a Call, so layout() wraps it like ruff format."""
+    items = tuple(f'"{value}"' for value in values)  # type: ignore[attr-defined]
+    return Call(f"{name} = ", items, brackets="[]")

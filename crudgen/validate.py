@@ -16,6 +16,8 @@ from crudgen.naming import PYTHON_RESERVED, SQL_RESERVED, pascal, pluralize, sna
 
 DASH = " — "
 PG_MAX_IDENTIFIER = 63
+# Longest names that keep every generated line within 100 columns (ruff's limit there).
+MAX_LENGTH = {"entity_name": 24, "entity_plural": 26, "package_name": 40, "field": 30}
 EMAIL_MAX = 254
 EXAMPLES = {
     "project_name": "Book Service", "project_slug": "book-service",
@@ -111,8 +113,14 @@ def _package_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
     if not _PACKAGE.fullmatch(value):
         rule = "use lowercase ASCII letters, digits and underscores, starting with a letter"
         return [_error("package_name", value, rule, EXAMPLES["package_name"])]
+    if len(value) > MAX_LENGTH["package_name"]:
+        return [_error("package_name", value, _too_long("package_name"), "book_service")]
     clash = _package_rule(value)
     return [_error("package_name", value, clash, f"{value}_service")] if clash else []
+
+
+def _too_long(key: str) -> str:
+    return f"at most {MAX_LENGTH[key]} characters, so generated lines stay readable"
 
 
 def _email_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
@@ -144,6 +152,8 @@ def _entity_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
     if not _ENTITY.fullmatch(value):
         rule = "use ASCII letters, digits, underscores or spaces, starting with a letter"
         return [_error("entity_name", value, rule, "BlogPost")]
+    if len(snake(value)) > MAX_LENGTH["entity_name"]:
+        return [_error("entity_name", value, _too_long("entity_name"), "InventoryAdjustment")]
     clash = _clash(snake(value), "an entity")
     return [_error("entity_name", value, *clash)] if clash else []
 
@@ -161,6 +171,8 @@ def _plural_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
         rule = f"plural must differ from the singular {singular!r}"
         other = singular + ("es" if singular.endswith(("s", "x", "z", "ch", "sh")) else "s")
         return [_error("entity_plural", value, rule, other, " or pick another entity name")]
+    if len(name) > MAX_LENGTH["entity_plural"]:
+        return [_error("entity_plural", value, _too_long("entity_plural"), "adjustments")]
     clash = _clash(name, "the plural")
     better = example if example != name else f"{name}_items"
     return [_error("entity_plural", value, clash[0], better)] if clash else []
@@ -214,8 +226,8 @@ def _parsed_items(text: object) -> list[tuple[str, Field]]:
 def _field_rule(field: Field, filters: Mapping[str, str]) -> str | None:
     """Why one field name would break the generated service, or None."""
     name = field.name
-    if len(name.encode()) > PG_MAX_IDENTIFIER:
-        return f"field name is {len(name.encode())} bytes, over PostgreSQL's 63-byte limit"
+    if len(name) > MAX_LENGTH["field"]:
+        return f"field name is {len(name)} characters; {_too_long('field')}"
     if name in SERVER_COLUMNS:
         return f"{name!r} is a server-owned column"
     if name in MODEL_ATTRIBUTES:
@@ -255,7 +267,7 @@ def fields_errors(text: str, entity: str) -> list[str]:
             rule = f"duplicate field name {field.name!r}"
         seen.add(field.name)
         if rule:
-            better = f"{owner}_{field.name}"[:PG_MAX_IDENTIFIER] + item[len(field.name) :]
+            better = f"{owner}_{field.name}"[: MAX_LENGTH["field"]] + item[len(field.name) :]
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors
 

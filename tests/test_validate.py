@@ -77,8 +77,7 @@ BAD_INPUTS = [
     (
         "entity_name",
         LONG_ENTITY,
-        f"derived name 'ix_{LONG_ENTITY.lower()}_title' is 69 bytes, {LIMIT} {SHORTEN}"
-        "; e.g. 'Book'",
+        "at most 24 characters, so generated lines stay readable; e.g. 'InventoryAdjustment'",
     ),
     (
         "entity_plural",
@@ -95,7 +94,8 @@ BAD_INPUTS = [
     (
         "fields",
         f"{LONG_FIELD}:int",
-        f"field name is 64 bytes, {LIMIT}; e.g. 'book_{LONG_FIELD[:58]}:int'",
+        "field name is 64 characters; at most 30 characters, so generated lines stay "
+        f"readable; e.g. 'book_{LONG_FIELD[:25]}:int'",
     ),
     ("id_type", "uuid4", "choose one of 'uuid', 'int'; e.g. 'uuid'"),
     ("python_version", "3.10", "choose one of '3.11', '3.12', '3.13'; e.g. '3.11'"),
@@ -318,14 +318,14 @@ def test_fields_errors_rejects_hostile_text(text: str) -> None:
 
 
 def test_validate_context_rejects_long_enum_constraint() -> None:
-    entity, table = "B" * 27, "b" * 27
-    errors = validate_context({**VALID, "entity_name": entity, "fields": "state:enum(a|b)"})
+    entity, table = "B" * 24, "b" * 24
+    errors = validate_context({**VALID, "entity_name": entity, "fields": "state_label:enum(a|b)"})
     assert errors == [
-        f"entity_name: '{entity}' — derived name 'ck_{table}_{table}_state' is 64 bytes, over"
+        f"entity_name: '{entity}' — derived name 'ck_{table}_{table}_state_label' is 64 bytes, over"
         " PostgreSQL's 63-byte limit (shorten the entity or field names); e.g. 'Book'"
     ]
 
 
 def test_validate_context_accepts_name_at_length_limit() -> None:
-    entity = "B" * 58
+    entity = "B" * 24
     assert validate_context({**VALID, "entity_name": entity, "fields": "x:int"}) == []

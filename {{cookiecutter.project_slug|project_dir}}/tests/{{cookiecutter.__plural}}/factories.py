@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 PROBLEM_JSON = "application/problem+json"
-FIELDS = {{ fields|map(attribute="name")|list|tojson }}
+{{ python_list("FIELDS", fields|map(attribute="name"))|layout }}
 {%- if cookiecutter.id_type == "uuid" %}
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 {%- else %}

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -13,7 +13,6 @@ from fastapi import HTTPException
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -56,13 +55,12 @@ async def keyset_page(
     statement: sa.Select[Any],
     *,
     sort: str,
-    columns: Mapping[str, InstrumentedAttribute[Any]],
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[sa.Row[Any]], str | None]:
-    """Fetch one page (limit + 1 rows tell whether there is a next one)."""
+    """Fetch one page ordered by `sort` (a selected column, "-" for descending), then id."""
     key = sort.removeprefix("-")
-    column, row_id = columns[key], columns["id"]
+    column, row_id = statement.selected_columns[key], statement.selected_columns["id"]
     descending = sort.startswith("-")
     if cursor is not None:
         types = (column.type.python_type, row_id.type.python_type)
@@ -78,7 +76,7 @@ async def keyset_page(
     return rows[:limit], encode_cursor(sort, getattr(last, key), last.id)
 
 
-def _contains(column: InstrumentedAttribute[Any], value: Any) -> sa.ColumnElement[bool]:
+def _contains(column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
     return column.icontains(value, autoescape=True)
 
 
@@ -88,15 +86,16 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "lte": operator.le,
     "contains": _contains,
 }
-Filter = tuple[str, InstrumentedAttribute[Any], str]
+Filter = tuple[str, str, str]  # (query parameter, column name, operator)
 
 
 def apply_filters(
     statement: sa.Select[Any], params: BaseModel, filters: Sequence[Filter]
 ) -> sa.Select[Any]:
     """Add a WHERE clause for every filter parameter the client sent."""
-    for name, column, op in filters:
+    for name, column_name, op in filters:
         value = getattr(params, name)
         if value is not None:
+            column = statement.selected_columns[column_name]
             statement = statement.where(OPERATORS[op](column, value))
     return statement

@@ -19,32 +19,41 @@ from fastapi import Depends, HTTPException, Path
 ) }}
 {%- if cookiecutter.id_type == "uuid" %}
 
-{{ cls }}Id = Annotated[UUID, Path(description="The {{ one|replace("_", " ") }}'s id")]
+{{ cls }}Id = Annotated[UUID, Path(description="Primary key")]
 {%- else %}
 
-{{ cls }}Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="The {{ one|replace("_", " ") }}'s id")]
+{{ cls }}Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id")]
 {%- endif %}
 
 
-def not_found({{ one }}_id: object) -> HTTPException:
+def not_found(item_id: object) -> HTTPException:
     """The 404 for an id that names no row."""
-    return HTTPException(404, f"No {{ one|replace("_", " ") }} has id {{ "{" }}{{ one }}_id{{ "}" }}.")
+    return HTTPException(404, f"No {{ one|replace("_", " ") }} has id {item_id}.")
 
 
-async def get_{{ one }}_or_404({{ one }}_id: {{ cls }}Id, session: SessionDep) -> {{ cls }}Read:
+async def get_{{ one }}_or_404(
+    {{ one }}_id: {{ cls }}Id,
+    session: SessionDep,
+) -> {{ cls }}Read:
     """The row named in the path, or 404."""
-    {{ one }} = await service.get_{{ one }}(session, {{ one }}_id={{ one }}_id)
-    if {{ one }} is None:
+    item = await service.get_{{ one }}(
+        session,
+        {{ one }}_id={{ one }}_id,
+    )
+    if item is None:
         raise not_found({{ one }}_id)
-    return {{ one }}
+    return item
 
 
-async def raise_missing_or_stale(session: SessionDep, {{ one }}_id: {{ id_type }}) -> NoReturn:
+async def raise_missing_or_stale(session: SessionDep, item_id: {{ id_type }}) -> NoReturn:
     """404 when the row is gone, else 412: its version did not match If-Match."""
-    if await service.{{ one }}_exists(session, {{ one }}_id={{ one }}_id):
+    if await service.{{ one }}_exists(session, {{ one }}_id=item_id):
         detail = "If-Match does not match the current version; GET it again and retry."
         raise HTTPException(412, detail)
-    raise not_found({{ one }}_id)
+    raise not_found(item_id)
 
 
-{{ cls }}Dep = Annotated[{{ cls }}Read, Depends(get_{{ one }}_or_404)]
+{{ cls }}Dep = Annotated[
+    {{ cls }}Read,
+    Depends(get_{{ one }}_or_404),
+]

@@ -27,17 +27,24 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 ) }}
 
 router = APIRouter(prefix="/{{ cookiecutter.__plural_path }}", tags=["{{ cookiecutter.__plural_path }}"])
+ITEM = "/{{ '{' }}{{ one }}_id{{ '}' }}"
 
 
 @router.post("", status_code=201, responses=problem_responses(409, 422))
 async def create_{{ one }}(
-    body: {{ cls }}Create, session: SessionDep, request: Request, response: Response
+    body: {{ cls }}Create,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> {{ cls }}Read:
     """Create one; its URL comes back in Location and its version in ETag."""
-    {{ one }} = await service.create_{{ one }}(session, data=body)
-    response.headers["Location"] = request.app.url_path_for("read_{{ one }}", {{ one }}_id={{ one }}.id)
-    response.headers["ETag"] = etag({{ one }}.version)
-    return {{ one }}
+    item = await service.create_{{ one }}(session, data=body)
+    response.headers["Location"] = request.app.url_path_for(
+        "read_{{ one }}",
+        {{ one }}_id=item.id,
+    )
+    response.headers["ETag"] = etag(item.version)
+    return item
 
 
 @router.post("/bulk", status_code=201, responses=problem_responses(409, 413, 422))
@@ -54,20 +61,21 @@ async def create_{{ many }}(
 
 @router.get("", responses=problem_responses(422))
 async def list_{{ many }}(
-    params: Annotated[{{ cls }}ListParams, Query()], session: SessionDep
+    params: Annotated[{{ cls }}ListParams, Query()],
+    session: SessionDep,
 ) -> CursorPage[{{ cls }}Read]:
     """List with filters and a sort order; pass next_cursor as cursor for the next page."""
     return await service.list_{{ many }}(session, params=params)
 
 
-@router.get("/{{ '{' }}{{ one }}_id{{ '}' }}", responses=problem_responses(404, 422))
-async def read_{{ one }}({{ one }}: {{ cls }}Dep, response: Response) -> {{ cls }}Read:
+@router.get(ITEM, responses=problem_responses(404, 422))
+async def read_{{ one }}(item: {{ cls }}Dep, response: Response) -> {{ cls }}Read:
     """Read one; its ETag is the version to send back in If-Match."""
-    response.headers["ETag"] = etag({{ one }}.version)
-    return {{ one }}
+    response.headers["ETag"] = etag(item.version)
+    return item
 
 
-@router.put("/{{ '{' }}{{ one }}_id{{ '}' }}", responses=problem_responses(404, 409, 412, 422))
+@router.put(ITEM, responses=problem_responses(404, 409, 412, 422))
 async def replace_{{ one }}(
     {{ one }}_id: {{ cls }}Id,
     body: {{ cls }}Create,
@@ -77,14 +85,19 @@ async def replace_{{ one }}(
 ) -> {{ cls }}Read:
     """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
     changes = body.model_dump()
-    {{ one }} = await service.update_{{ one }}(session, {{ one }}_id={{ one }}_id, changes=changes, versions=versions)
-    if {{ one }} is None:
+    item = await service.update_{{ one }}(
+        session,
+        {{ one }}_id={{ one }}_id,
+        changes=changes,
+        versions=versions,
+    )
+    if item is None:
         await raise_missing_or_stale(session, {{ one }}_id)
-    response.headers["ETag"] = etag({{ one }}.version)
-    return {{ one }}
+    response.headers["ETag"] = etag(item.version)
+    return item
 
 
-@router.patch("/{{ '{' }}{{ one }}_id{{ '}' }}", responses=problem_responses(404, 409, 412, 422))
+@router.patch(ITEM, responses=problem_responses(404, 409, 412, 422))
 async def update_{{ one }}(
     {{ one }}_id: {{ cls }}Id,
     body: {{ cls }}Update,
@@ -94,15 +107,29 @@ async def update_{{ one }}(
 ) -> {{ cls }}Read:
     """Change only the fields sent; 412 if If-Match is stale."""
     changes = body.model_dump(exclude_unset=True)
-    {{ one }} = await service.update_{{ one }}(session, {{ one }}_id={{ one }}_id, changes=changes, versions=versions)
-    if {{ one }} is None:
+    item = await service.update_{{ one }}(
+        session,
+        {{ one }}_id={{ one }}_id,
+        changes=changes,
+        versions=versions,
+    )
+    if item is None:
         await raise_missing_or_stale(session, {{ one }}_id)
-    response.headers["ETag"] = etag({{ one }}.version)
-    return {{ one }}
+    response.headers["ETag"] = etag(item.version)
+    return item
 
 
-@router.delete("/{{ '{' }}{{ one }}_id{{ '}' }}", status_code=204, responses=problem_responses(404, 412, 422))
-async def delete_{{ one }}({{ one }}_id: {{ cls }}Id, session: SessionDep, versions: IfMatchDep) -> None:
+@router.delete(ITEM, status_code=204, responses=problem_responses(404, 412, 422))
+async def delete_{{ one }}(
+    {{ one }}_id: {{ cls }}Id,
+    session: SessionDep,
+    versions: IfMatchDep,
+) -> None:
     """Delete one; 412 if If-Match is stale."""
-    if not await service.delete_{{ one }}(session, {{ one }}_id={{ one }}_id, versions=versions):
+    deleted = await service.delete_{{ one }}(
+        session,
+        {{ one }}_id={{ one }}_id,
+        versions=versions,
+    )
+    if not deleted:
         await raise_missing_or_stale(session, {{ one }}_id)

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
@@ -27,27 +26,24 @@ from sqlalchemy.orm import InstrumentedAttribute
     pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
 ) }}
 
+_ID: Final = {{ cls }}.id
+_VERSION: Final = {{ cls }}.version
 _COLUMNS: Final = tuple({{ cls }}.__table__.c)
-_INSERT: Final = sa.insert({{ cls }}).returning(*_COLUMNS, sort_by_parameter_order=True)
+_INSERT: Final = sa.insert({{ cls }}).returning(
+    *_COLUMNS,
+    sort_by_parameter_order=True,
+)
 _SELECT: Final = sa.select(*_COLUMNS)
-_GET: Final = _SELECT.where({{ cls }}.id == sa.bindparam("id"))
-_EXISTS: Final = sa.select({{ cls }}.id).where({{ cls }}.id == sa.bindparam("id"))
+_GET: Final = _SELECT.where(_ID == sa.bindparam("id"))
+_EXISTS: Final = sa.select(_ID).where(_ID == sa.bindparam("id"))
 _NO_SYNC: Final = {"synchronize_session": False}
 _FILTERS: Final[tuple[Filter, ...]] = (
 {%- for field in fields %}
 {%- for param, op in field.filters %}
-    ("{{ param }}", {{ cls }}.{{ field.name }}, "{{ op }}"),
+    ("{{ param }}", "{{ field.name }}", "{{ op }}"),
 {%- endfor %}
 {%- endfor %}
 )
-_SORTS: Final[dict[str, InstrumentedAttribute[Any]]] = {
-    "id": {{ cls }}.id,
-    "created_at": {{ cls }}.created_at,
-    "updated_at": {{ cls }}.updated_at,
-{%- for field in fields if field.sortable %}
-    "{{ field.name }}": {{ cls }}.{{ field.name }},
-{%- endfor %}
-}
 
 
 async def create_{{ one }}(
@@ -76,7 +72,8 @@ async def get_{{ one }}(
     {{ one }}_id: {{ id_type }},
 ) -> {{ cls }}Read | None:
     """The row with this id, or None."""
-    row = (await session.execute(_GET, {"id": {{ one }}_id})).one_or_none()
+    result = await session.execute(_GET, {"id": {{ one }}_id})
+    row = result.one_or_none()
     return None if row is None else {{ cls }}Read.model_validate(row)
 
 
@@ -86,7 +83,8 @@ async def {{ one }}_exists(
     {{ one }}_id: {{ id_type }},
 ) -> bool:
     """Whether a row with this id exists."""
-    return (await session.execute(_EXISTS, {"id": {{ one }}_id})).first() is not None
+    result = await session.execute(_EXISTS, {"id": {{ one }}_id})
+    return result.first() is not None
 
 
 async def list_{{ cookiecutter.__plural }}(
@@ -100,12 +98,14 @@ async def list_{{ cookiecutter.__plural }}(
         session,
         statement,
         sort=params.sort,
-        columns=_SORTS,
         cursor=params.cursor,
         limit=params.limit,
     )
     items = [{{ cls }}Read.model_validate(row) for row in rows]
-    return CursorPage[{{ cls }}Read](items=items, next_cursor=next_cursor)
+    return CursorPage[{{ cls }}Read](
+        items=items,
+        next_cursor=next_cursor,
+    )
 
 
 async def update_{{ one }}(
@@ -116,10 +116,10 @@ async def update_{{ one }}(
     versions: list[int] | None,
 ) -> {{ cls }}Read | None:
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
-    values = {**changes, "version": {{ cls }}.version + 1, "updated_at": sa.func.now()}
-    statement = sa.update({{ cls }}).where({{ cls }}.id == {{ one }}_id).values(values)
+    values = {**changes, "version": _VERSION + 1, "updated_at": sa.func.now()}
+    statement = sa.update({{ cls }}).values(values).where(_ID == {{ one }}_id)
     if versions is not None:
-        statement = statement.where({{ cls }}.version.in_(versions))
+        statement = statement.where(_VERSION.in_(versions))
     result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
     row = result.one_or_none()
     return None if row is None else {{ cls }}Read.model_validate(row)
@@ -132,8 +132,8 @@ async def delete_{{ one }}(
     versions: list[int] | None,
 ) -> bool:
     """Delete the row (if its version is allowed); False when no row matched."""
-    statement = sa.delete({{ cls }}).where({{ cls }}.id == {{ one }}_id)
+    statement = sa.delete({{ cls }}).where(_ID == {{ one }}_id)
     if versions is not None:
-        statement = statement.where({{ cls }}.version.in_(versions))
-    result = await session.execute(statement.returning({{ cls }}.id), execution_options=_NO_SYNC)
+        statement = statement.where(_VERSION.in_(versions))
+    result = await session.execute(statement.returning(_ID), execution_options=_NO_SYNC)
     return result.first() is not None
