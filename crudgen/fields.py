@@ -218,6 +218,11 @@ class Field:
         args = (f'op.f("{self.index_name}")', f'"{self.table}"', f'["{self.name}"]')
         return Call("op.create_index", (*args, f"unique={self.unique}"))
 
+    @property
+    def migration_drop_index(self) -> Call:
+        """op.drop_index(...) undoing migration_index."""
+        return Call("op.drop_index", (f'op.f("{self.index_name}")', f'table_name="{self.table}"'))
+
     def _attribute(
         self, name: str, annotation: str, default: str | None, constraints: tuple[str, ...]
     ) -> Arg:
@@ -482,3 +487,8 @@ def not_null_validator(fields: list[Field]) -> Call | None:
     """`@field_validator(...)` over the non-nullable fields, or None when there are none."""
     names = tuple(f'"{f.name}"' for f in fields if not f.nullable)
     return Call("@field_validator", names) if names else None
+
+
+def first_field(fields: list[Field], attribute: str, value: bool = True) -> Field | None:
+    """The first field whose attribute has this value (e.g. unique, or not nullable)."""
+    return next((f for f in fields if getattr(f, attribute) == value), None)

@@ -267,7 +267,10 @@ def fields_errors(text: str, entity: str) -> list[str]:
             rule = f"duplicate field name {field.name!r}"
         seen.add(field.name)
         if rule:
-            better = f"{owner}_{field.name}"[: MAX_LENGTH["field"]] + item[len(field.name) :]
+            renamed = f"{owner}_{field.name}"
+            if len(field.name) > MAX_LENGTH["field"]:
+                renamed = field.name[: MAX_LENGTH["field"]].rstrip("_")
+            better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors
 

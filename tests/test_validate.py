@@ -95,7 +95,7 @@ BAD_INPUTS = [
         "fields",
         f"{LONG_FIELD}:int",
         "field name is 64 characters; at most 30 characters, so generated lines stay "
-        f"readable; e.g. 'book_{LONG_FIELD[:25]}:int'",
+        f"readable; e.g. '{LONG_FIELD[:30]}:int'",
     ),
     ("id_type", "uuid4", "choose one of 'uuid', 'int'; e.g. 'uuid'"),
     ("python_version", "3.10", "choose one of '3.11', '3.12', '3.13'; e.g. '3.11'"),

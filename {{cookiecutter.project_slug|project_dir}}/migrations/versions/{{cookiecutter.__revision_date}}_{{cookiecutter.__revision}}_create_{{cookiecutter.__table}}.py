@@ -50,6 +50,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the {{ table }} table."""
 {%- for field in fields if field.index %}
-    op.drop_index(op.f("{{ field.index_name }}"), table_name="{{ table }}")
+{{ field.migration_drop_index|layout(4) }}
 {%- endfor %}
     op.drop_table("{{ table }}")

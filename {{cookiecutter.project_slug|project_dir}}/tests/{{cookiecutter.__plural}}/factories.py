@@ -8,6 +8,14 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 PROBLEM_JSON = "application/problem+json"
+CREATE = "create_{{ one }}"
+BULK = "create_{{ cookiecutter.__plural }}"
+LIST = "list_{{ cookiecutter.__plural }}"
+READ = "read_{{ one }}"
+REPLACE = "replace_{{ one }}"
+UPDATE = "update_{{ one }}"
+DELETE = "delete_{{ one }}"
+ID = "{{ one }}_id"
 {{ python_list("FIELDS", fields|map(attribute="name"))|layout }}
 {%- if cookiecutter.id_type == "uuid" %}
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -25,14 +33,16 @@ def payload(i: int = 0) -> dict[str, Any]:
     }
 
 
-def path(app: FastAPI, name: str, **params: Any) -> str:
-    """URL path of a named route."""
-    return app.url_path_for(name, **params)
+def path(app: FastAPI, name: str, item_id: object = None) -> str:
+    """URL path of a named route; item routes take the item's id."""
+    if item_id is None:
+        return app.url_path_for(name)
+    return app.url_path_for(name, **{ID: item_id})
 
 
 async def create(client: AsyncClient, app: FastAPI, i: int = 0) -> dict[str, Any]:
     """Create one through the API and return its body."""
-    response = await client.post(path(app, "create_{{ one }}"), json=payload(i))
+    response = await client.post(path(app, CREATE), json=payload(i))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body

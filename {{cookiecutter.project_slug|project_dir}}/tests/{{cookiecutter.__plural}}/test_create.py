@@ -1,7 +1,7 @@
 {%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = fields|selectattr("unique")|first -%}
+{%- set unique = first_field(fields, "unique") -%}
 """POST /{{ cookiecutter.__plural_path }} and POST /{{ cookiecutter.__plural_path }}/bulk."""
 
 from typing import Any
@@ -14,18 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 {{ import_block(
     cookiecutter.package_name,
+    "tests." ~ many ~ ".factories:BULK",
+    "tests." ~ many ~ ".factories:CREATE",
+    "tests." ~ many ~ ".factories:LIST",
+    "tests." ~ many ~ ".factories:READ",
     "tests." ~ many ~ ".factories:FIELDS",
     "tests." ~ many ~ ".factories:assert_problem",
     "tests." ~ many ~ ".factories:path",
     "tests." ~ many ~ ".factories:payload",
 ) }}
+{%- if unique %}
+
+UNIQUE = "{{ unique.name }}"
+{%- endif %}
 
 
 async def test_create_returns_201_with_location_and_etag(client: AsyncClient, app: FastAPI) -> None:
-    response = await client.post(path(app, "create_{{ one }}"), json=payload())
+    response = await client.post(path(app, CREATE), json=payload())
     assert response.status_code == 201, response.text
     body = response.json()
-    assert response.headers["location"] == path(app, "read_{{ one }}", {{ one }}_id=body["id"])
+    assert response.headers["location"] == path(app, READ, body["id"])
     assert response.headers["etag"] == '"1"'
     assert {name: body[name] for name in FIELDS} == payload()
     assert body["version"] == 1
@@ -33,7 +41,7 @@ async def test_create_returns_201_with_location_and_etag(client: AsyncClient, ap
 
 
 async def test_create_unknown_field_returns_422(client: AsyncClient, app: FastAPI) -> None:
-    response = await client.post(path(app, "create_{{ one }}"), json={**payload(), "unknown": 1})
+    response = await client.post(path(app, CREATE), json={**payload(), "unknown": 1})
     assert_problem(response, 422)
 
 
@@ -41,24 +49,24 @@ async def test_create_unknown_field_returns_422(client: AsyncClient, app: FastAP
 async def test_create_server_owned_field_returns_422(
     client: AsyncClient, app: FastAPI, owned: str
 ) -> None:
-    response = await client.post(path(app, "create_{{ one }}"), json={**payload(), owned: 1})
+    response = await client.post(path(app, CREATE), json={**payload(), owned: 1})
     body = assert_problem(response, 422)
     assert ["body", owned] in [error["loc"] for error in body["errors"]]
 
 
 @pytest.mark.parametrize("field", FIELDS)
 async def test_create_wrong_type_returns_422(client: AsyncClient, app: FastAPI, field: str) -> None:
-    response = await client.post(path(app, "create_{{ one }}"), json={**payload(), field: [[]]})
+    response = await client.post(path(app, CREATE), json={**payload(), field: [[]]})
     body = assert_problem(response, 422)
     assert body["errors"][0]["loc"][:2] == ["body", field]
 {%- if unique %}
 
 
 async def test_create_duplicate_returns_409(client: AsyncClient, app: FastAPI) -> None:
-    first = await client.post(path(app, "create_{{ one }}"), json=payload(0))
+    first = await client.post(path(app, CREATE), json=payload(0))
     assert first.status_code == 201
-    duplicate = {**payload(1), "{{ unique.name }}": payload(0)["{{ unique.name }}"]}
-    response = await client.post(path(app, "create_{{ one }}"), json=duplicate)
+    duplicate = {**payload(1), UNIQUE: payload(0)[UNIQUE]}
+    response = await client.post(path(app, CREATE), json=duplicate)
     assert_problem(response, 409)
 {%- endif %}
 
@@ -76,16 +84,16 @@ async def test_create_failed_commit_is_never_acknowledged(
     app.state.sessionmaker = async_sessionmaker(
         bind=connection, class_=FailingCommit, join_transaction_mode="create_savepoint"
     )
-    response = await client.post(path(app, "create_{{ one }}"), json=payload())
+    response = await client.post(path(app, CREATE), json=payload())
     assert_problem(response, 409)
     app.state.sessionmaker = sessionmaker
-    listed = await client.get(path(app, "list_{{ many }}"))
+    listed = await client.get(path(app, LIST))
     assert listed.json()["items"] == []
 
 
 async def test_bulk_create_returns_all_in_request_order(client: AsyncClient, app: FastAPI) -> None:
     bodies = [payload(i) for i in range(3)]
-    response = await client.post(path(app, "create_{{ many }}"), json=bodies)
+    response = await client.post(path(app, BULK), json=bodies)
     assert response.status_code == 201, response.text
     created: list[dict[str, Any]] = response.json()
     assert [{name: item[name] for name in FIELDS} for item in created] == bodies
@@ -93,7 +101,7 @@ async def test_bulk_create_returns_all_in_request_order(client: AsyncClient, app
 
 async def test_bulk_create_names_the_invalid_item(client: AsyncClient, app: FastAPI) -> None:
     bodies = [payload(0), {**payload(1), "unknown": True}]
-    response = await client.post(path(app, "create_{{ many }}"), json=bodies)
+    response = await client.post(path(app, BULK), json=bodies)
     body = assert_problem(response, 422)
     assert body["errors"][0]["loc"][:2] == ["body", 1]
 
@@ -103,14 +111,14 @@ async def test_bulk_create_outside_limits_is_refused(
     client: AsyncClient, app: FastAPI, count: int
 ) -> None:
     bodies = [payload(i) for i in range(count)]
-    response = await client.post(path(app, "create_{{ many }}"), json=bodies)
+    response = await client.post(path(app, BULK), json=bodies)
     assert_problem(response, 422 if count == 0 else 413)
 {%- if unique %}
 
 
 async def test_bulk_create_duplicate_inserts_nothing(client: AsyncClient, app: FastAPI) -> None:
-    response = await client.post(path(app, "create_{{ many }}"), json=[payload(0), payload(0)])
+    response = await client.post(path(app, BULK), json=[payload(0), payload(0)])
     assert_problem(response, 409)
-    listed = await client.get(path(app, "list_{{ many }}"))
+    listed = await client.get(path(app, LIST))
     assert listed.json()["items"] == []
 {%- endif %}

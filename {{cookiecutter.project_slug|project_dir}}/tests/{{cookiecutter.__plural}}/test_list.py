@@ -11,6 +11,8 @@ from httpx import AsyncClient
 
 {{ import_block(
     cookiecutter.package_name,
+    "tests." ~ many ~ ".factories:BULK",
+    "tests." ~ many ~ ".factories:LIST",
     cookiecutter.package_name ~ "." ~ many ~ ".schemas:" ~ cls ~ "Sort",
     "tests." ~ many ~ ".factories:assert_problem",
     "tests." ~ many ~ ".factories:path",
@@ -29,7 +31,7 @@ FILTERS = [
 async def create_rows(client: AsyncClient, app: FastAPI, count: int) -> list[dict[str, Any]]:
     """Create count rows in one bulk request."""
     bodies = [payload(i) for i in range(count)]
-    response = await client.post(path(app, "create_{{ many }}"), json=bodies)
+    response = await client.post(path(app, BULK), json=bodies)
     assert response.status_code == 201, response.text
     rows: list[dict[str, Any]] = response.json()
     return rows
@@ -41,7 +43,7 @@ async def fetch_all(client: AsyncClient, app: FastAPI, **params: Any) -> list[di
     cursor = None
     for _ in range(50):
         query = {**params, "limit": 2} | ({"cursor": cursor} if cursor else {})
-        response = await client.get(path(app, "list_{{ many }}"), params=query)
+        response = await client.get(path(app, LIST), params=query)
         assert response.status_code == 200, response.text
         page = response.json()
         items += page["items"]
@@ -99,7 +101,7 @@ async def test_list_filter_returns_only_matching_rows(
 async def test_list_bad_parameters_return_422(
     client: AsyncClient, app: FastAPI, params: dict[str, Any]
 ) -> None:
-    response = await client.get(path(app, "list_{{ many }}"), params=params)
+    response = await client.get(path(app, LIST), params=params)
     assert_problem(response, 422)
 
 
@@ -107,13 +109,13 @@ async def test_list_bad_parameters_return_422(
 async def test_list_foreign_cursor_returns_422(
     client: AsyncClient, app: FastAPI, cursor: str
 ) -> None:
-    response = await client.get(path(app, "list_{{ many }}"), params={"cursor": cursor})
+    response = await client.get(path(app, LIST), params={"cursor": cursor})
     assert_problem(response, 422)
 
 
 async def test_list_cursor_of_another_sort_returns_422(client: AsyncClient, app: FastAPI) -> None:
     await create_rows(client, app, 3)
-    first = await client.get(path(app, "list_{{ many }}"), params={"limit": 1, "sort": "-id"})
+    first = await client.get(path(app, LIST), params={"limit": 1, "sort": "-id"})
     cursor = first.json()["next_cursor"]
-    response = await client.get(path(app, "list_{{ many }}"), params={"cursor": cursor})
+    response = await client.get(path(app, LIST), params={"cursor": cursor})
     assert_problem(response, 422)

@@ -1,8 +1,8 @@
 {%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = fields|selectattr("unique")|first -%}
-{%- set required = fields|rejectattr("nullable")|first -%}
+{%- set unique = first_field(fields, "unique") -%}
+{%- set required = first_field(fields, "nullable", false) -%}
 """GET, PUT, PATCH and DELETE /{{ cookiecutter.__plural_path }}/{id}, with ETag and If-Match."""
 
 import pytest
@@ -11,6 +11,10 @@ from httpx import ASGITransport, AsyncClient, Response
 
 {{ import_block(
     cookiecutter.package_name,
+    "tests." ~ many ~ ".factories:DELETE",
+    "tests." ~ many ~ ".factories:READ",
+    "tests." ~ many ~ ".factories:REPLACE",
+    "tests." ~ many ~ ".factories:UPDATE",
     cookiecutter.package_name ~ "." ~ many ~ ":service",
     "tests." ~ many ~ ".factories:FIELDS",
     "tests." ~ many ~ ".factories:MISSING_ID",
@@ -20,12 +24,18 @@ from httpx import ASGITransport, AsyncClient, Response
     "tests." ~ many ~ ".factories:payload",
 ) }}
 
-ITEM_ROUTES = ["read_{{ one }}", "replace_{{ one }}", "update_{{ one }}", "delete_{{ one }}"]
+ITEM_ROUTES = [READ, REPLACE, UPDATE, DELETE]
+{%- if unique %}
+UNIQUE = "{{ unique.name }}"
+{%- endif %}
+{%- if required %}
+REQUIRED = "{{ required.name }}"
+{%- endif %}
 METHODS = {
-    "read_{{ one }}": "GET",
-    "replace_{{ one }}": "PUT",
-    "update_{{ one }}": "PATCH",
-    "delete_{{ one }}": "DELETE",
+    READ: "GET",
+    REPLACE: "PUT",
+    UPDATE: "PATCH",
+    DELETE: "DELETE",
 }
 
 
@@ -38,13 +48,13 @@ async def call(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Call an item route by name."""
-    url = path(app, route, {{ one }}_id=item_id)
+    url = path(app, route, item_id)
     return await client.request(METHODS[route], url, json=json, headers=headers)
 
 
 async def test_read_returns_row_and_etag(client: AsyncClient, app: FastAPI) -> None:
     created = await create(client, app)
-    response = await client.get(path(app, "read_{{ one }}", {{ one }}_id=created["id"]))
+    response = await client.get(path(app, READ, created["id"]))
     assert response.status_code == 200
     assert response.json() == created
     assert response.headers["etag"] == '"1"'
@@ -72,7 +82,7 @@ async def test_replace_sets_every_field_and_bumps_version(
     client: AsyncClient, app: FastAPI
 ) -> None:
     created = await create(client, app, 0)
-    response = await call(client, app, "replace_{{ one }}", created["id"], json=payload(1))
+    response = await call(client, app, REPLACE, created["id"], json=payload(1))
     assert response.status_code == 200, response.text
     body = response.json()
     assert {name: body[name] for name in FIELDS} == payload(1)
@@ -84,7 +94,7 @@ async def test_update_changes_only_sent_fields(client: AsyncClient, app: FastAPI
     created = await create(client, app, 0)
     first = FIELDS[0]
     change = {first: payload(1)[first]}
-    response = await call(client, app, "update_{{ one }}", created["id"], json=change)
+    response = await call(client, app, UPDATE, created["id"], json=change)
     assert response.status_code == 200, response.text
     body = response.json()
     assert {name: body[name] for name in FIELDS} == {**payload(0), **change}
@@ -93,7 +103,7 @@ async def test_update_changes_only_sent_fields(client: AsyncClient, app: FastAPI
 
 async def test_update_unknown_field_returns_422(client: AsyncClient, app: FastAPI) -> None:
     created = await create(client, app)
-    response = await call(client, app, "update_{{ one }}", created["id"], json={"version": 9})
+    response = await call(client, app, UPDATE, created["id"], json={"version": 9})
     assert_problem(response, 422)
 {%- if required %}
 
@@ -102,24 +112,24 @@ async def test_update_null_for_required_field_returns_422(
     client: AsyncClient, app: FastAPI
 ) -> None:
     created = await create(client, app)
-    body = {"{{ required.name }}": None}
-    response = await call(client, app, "update_{{ one }}", created["id"], json=body)
+    body = {REQUIRED: None}
+    response = await call(client, app, UPDATE, created["id"], json=body)
     assert_problem(response, 422)
 {%- endif %}
 {%- if unique %}
 
 
-@pytest.mark.parametrize("route", ["replace_{{ one }}", "update_{{ one }}"])
+@pytest.mark.parametrize("route", [REPLACE, UPDATE])
 async def test_write_duplicate_returns_409(client: AsyncClient, app: FastAPI, route: str) -> None:
     taken = await create(client, app, 0)
     other = await create(client, app, 1)
-    body = {**payload(1), "{{ unique.name }}": taken["{{ unique.name }}"]}
+    body = {**payload(1), UNIQUE: taken[UNIQUE]}
     response = await call(client, app, route, other["id"], json=body)
     assert_problem(response, 409)
 {%- endif %}
 
 
-@pytest.mark.parametrize("route", ["replace_{{ one }}", "update_{{ one }}", "delete_{{ one }}"])
+@pytest.mark.parametrize("route", [REPLACE, UPDATE, DELETE])
 async def test_write_with_current_if_match_succeeds(
     client: AsyncClient, app: FastAPI, route: str
 ) -> None:
@@ -129,26 +139,26 @@ async def test_write_with_current_if_match_succeeds(
     assert response.status_code in (200, 204), response.text
 
 
-@pytest.mark.parametrize("route", ["replace_{{ one }}", "update_{{ one }}", "delete_{{ one }}"])
+@pytest.mark.parametrize("route", [REPLACE, UPDATE, DELETE])
 @pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', "garbage"])
 async def test_write_with_stale_if_match_returns_412(
     client: AsyncClient, app: FastAPI, route: str, if_match: str
 ) -> None:
     created = await create(client, app)
-    await call(client, app, "update_{{ one }}", created["id"], json={})
+    await call(client, app, UPDATE, created["id"], json={})
     response = await call(
         client, app, route, created["id"], json=payload(), headers={"If-Match": if_match}
     )
     assert_problem(response, 412)
-    current = await call(client, app, "read_{{ one }}", created["id"])
+    current = await call(client, app, READ, created["id"])
     assert current.json()["version"] == 2
 
 
 async def test_delete_returns_204_then_404(client: AsyncClient, app: FastAPI) -> None:
     created = await create(client, app)
-    response = await call(client, app, "delete_{{ one }}", created["id"])
+    response = await call(client, app, DELETE, created["id"])
     assert (response.status_code, response.content) == (204, b"")
-    again = await call(client, app, "read_{{ one }}", created["id"])
+    again = await call(client, app, READ, created["id"])
     assert_problem(again, 404)
 
 
@@ -161,7 +171,7 @@ async def test_unexpected_error_returns_500_problem_without_internals(
     monkeypatch.setattr(service, "get_{{ one }}", broken)
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as raw:
-        response = await raw.get(path(app, "read_{{ one }}", {{ one }}_id=MISSING_ID))
+        response = await raw.get(path(app, READ, MISSING_ID))
     body = assert_problem(response, 500)
     assert "secret" not in response.text
     assert body["detail"] == "An unexpected error occurred."

@@ -8,8 +8,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ASYNC_SCHEMES = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg"}
-DATABASE_URL_EXAMPLE = "postgresql+asyncpg://user:password@127.0.0.1:5432/{{ cookiecutter.package_name }}"
-DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.package_name }}"
+DATABASE_NAME = "{{ cookiecutter.package_name }}"
+DATABASE_URL_EXAMPLE = f"postgresql+asyncpg://user:password@127.0.0.1:5432/{DATABASE_NAME}"
+DEFAULT_DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE_NAME}"
 
 
 class Settings(BaseSettings):

@@ -69,7 +69,10 @@ async def list_{{ many }}(
 
 
 @router.get(ITEM, responses=problem_responses(404, 422))
-async def read_{{ one }}(item: {{ cls }}Dep, response: Response) -> {{ cls }}Read:
+async def read_{{ one }}(
+    item: {{ cls }}Dep,
+    response: Response,
+) -> {{ cls }}Read:
     """Read one; its ETag is the version to send back in If-Match."""
     response.headers["ETag"] = etag(item.version)
     return item

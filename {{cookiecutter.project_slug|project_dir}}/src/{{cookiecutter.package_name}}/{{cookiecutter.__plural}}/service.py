@@ -26,16 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
     pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
 ) }}
 
-_ID: Final = {{ cls }}.id
-_VERSION: Final = {{ cls }}.version
+_pk: Final = {{ cls }}.id
+_version: Final = {{ cls }}.version
 _COLUMNS: Final = tuple({{ cls }}.__table__.c)
 _INSERT: Final = sa.insert({{ cls }}).returning(
     *_COLUMNS,
     sort_by_parameter_order=True,
 )
 _SELECT: Final = sa.select(*_COLUMNS)
-_GET: Final = _SELECT.where(_ID == sa.bindparam("id"))
-_EXISTS: Final = sa.select(_ID).where(_ID == sa.bindparam("id"))
+_GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
+_EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"))
 _NO_SYNC: Final = {"synchronize_session": False}
 _FILTERS: Final[tuple[Filter, ...]] = (
 {%- for field in fields %}
@@ -116,10 +116,11 @@ async def update_{{ one }}(
     versions: list[int] | None,
 ) -> {{ cls }}Read | None:
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
-    values = {**changes, "version": _VERSION + 1, "updated_at": sa.func.now()}
-    statement = sa.update({{ cls }}).values(values).where(_ID == {{ one }}_id)
+    values = {**changes, "version": _version + 1, "updated_at": sa.func.now()}
+    statement = sa.update({{ cls }}).values(values)
+    statement = statement.where(_pk == {{ one }}_id)
     if versions is not None:
-        statement = statement.where(_VERSION.in_(versions))
+        statement = statement.where(_version.in_(versions))
     result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
     row = result.one_or_none()
     return None if row is None else {{ cls }}Read.model_validate(row)
@@ -132,8 +133,8 @@ async def delete_{{ one }}(
     versions: list[int] | None,
 ) -> bool:
     """Delete the row (if its version is allowed); False when no row matched."""
-    statement = sa.delete({{ cls }}).where(_ID == {{ one }}_id)
+    statement = sa.delete({{ cls }}).where(_pk == {{ one }}_id)
     if versions is not None:
-        statement = statement.where(_VERSION.in_(versions))
-    result = await session.execute(statement.returning(_ID), execution_options=_NO_SYNC)
+        statement = statement.where(_version.in_(versions))
+    result = await session.execute(statement.returning(_pk), execution_options=_NO_SYNC)
     return result.first() is not None
