@@ -40,6 +40,19 @@ def write_env(project: Path) -> None:
         env.write_text((project / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
 
 
+def answers(context: Mapping[str, object]) -> dict[str, object]:
+    """The answers worth keeping with the project (for a replay or cruft update)."""
+    kept = {key: value for key, value in context.items() if not key.startswith("_")}
+    kept["_template"] = context.get("_template")
+    return {"cookiecutter": kept}
+
+
+def write_answers(project: Path, context: Mapping[str, object]) -> None:
+    """Record the answers in .cookiecutter.json, sorted, so regeneration diffs stay small."""
+    text = json.dumps(answers(context), indent=2, sort_keys=True) + "\n"
+    (project / ".cookiecutter.json").write_text(text, encoding="utf-8")
+
+
 def next_steps(context: Mapping[str, object]) -> str:
     """The commands to run next, for the project just generated."""
     slug = context["project_slug"]
@@ -60,6 +73,7 @@ def main(context: Mapping[str, object]) -> int:
     project = Path.cwd()
     remove(project, paths_to_remove(context))
     write_env(project)
+    write_answers(project, context)
     print(next_steps(context))
     return 0
 

@@ -1,0 +1,75 @@
+"""Bake projects once per session; each case is a set of answers a team might give."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ALL_TYPES = (
+    "title:str(200):unique, body:text?, price:decimal(10,2)=1.50, "
+    "status:enum(draft|published)=draft, tags:json?, flag:bool=true, "
+    "starts_at:datetime:index, contact:email?:unique, site:url?, ref:uuid?, "
+    "views:bigint=0, score:float?, born_on:date?, rank:int:index"
+)
+CASES: dict[str, dict[str, str]] = {
+    "book": {},
+    "people": {
+        "project_name": "People Directory",
+        "entity_name": "Person",
+        "fields": "name:str(100), email:email:unique, nickname:str(4)?",
+    },
+    "blog_posts": {
+        "project_name": "Blog Engine",
+        "entity_name": "BlogPost",
+        "id_type": "int",
+        "fields": "title:str(200):unique, body:text, published:bool=false, published_at:datetime?",
+    },
+    "categories": {
+        "project_name": "Catalog",
+        "entity_name": "category",
+        "fields": "name:str(80):unique:index, code:str(4)?",
+    },
+    "all_types": {"project_name": "Every Type", "entity_name": "Specimen", "fields": ALL_TYPES},
+    "long_names": {
+        "project_name": "Northwind Procurement Purchase Order Svc",
+        "entity_name": "PurchaseOrderLineItem",
+        "id_type": "int",
+        "fields": (
+            "estimated_delivery_window_from:datetime:index, "
+            "supplier_reference_code_prima:str(200):unique, "
+            "quantity_ordered_in_base_units:decimal(12,3)=0, "
+            "state:enum(draft|submitted_for_review)=draft, extra_attributes_for_integrati:json?"
+        ),
+    },
+}
+POSTGRES = os.environ.get("TEMPLATE_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+
+
+def bake(output_dir: Path, **answers: Any) -> Path:
+    """Generate a project with the cookiecutter API; returns its directory."""
+    return Path(
+        cookiecutter(
+            str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers
+        )
+    )
+
+
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, capturing its output; never raises on a non-zero exit."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="session")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every case, baked once."""
+    root = tmp_path_factory.mktemp("baked")
+    return {name: bake(root / name, **answers) for name, answers in CASES.items()}

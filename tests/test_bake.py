@@ -1,0 +1,64 @@
+"""Fast tier: every case bakes into a clean, lint-clean, type-clean project."""
+
+import compileall
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, CASES, run
+
+JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#")
+
+
+def package_dir(project: Path) -> Path:
+    """src/<package> of a baked project."""
+    (package,) = [p for p in (project / "src").iterdir() if p.is_dir()]
+    return package
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bake_has_the_expected_layout(baked: dict[str, Path], case: str) -> None:
+    project = baked[case]
+    package = package_dir(project)
+    entity_packages = [p for p in package.iterdir() if (p / "router.py").exists()]
+    assert len(entity_packages) == 1
+    for module in ("models", "schemas", "service", "dependencies", "router"):
+        assert (entity_packages[0] / f"{module}.py").is_file()
+    for module in ("config", "database", "errors", "pagination", "logs", "health", "models"):
+        assert (package / "core" / f"{module}.py").is_file()
+    assert len(list((project / "migrations" / "versions").glob("*_create_*.py"))) == 1
+    for name in (".env", ".env.example", ".gitignore", "Makefile", "README.md", "alembic.ini"):
+        assert (project / name).is_file(), name
+    assert (project / "tests" / entity_packages[0].name / "test_create.py").is_file()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bake_leaves_no_template_syntax(baked: dict[str, Path], case: str) -> None:
+    leftovers = [
+        str(path)
+        for path in baked[case].rglob("*")
+        if path.is_file() and JINJA_LEFTOVER.search(path.read_text(encoding="utf-8"))
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bake_compiles(baked: dict[str, Path], case: str) -> None:
+    assert compileall.compile_dir(baked[case], quiet=1, force=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bake_is_ruff_clean(baked: dict[str, Path], case: str) -> None:
+    check = run([str(BIN / "ruff"), "check", "--no-cache", "."], cwd=baked[case])
+    assert check.returncode == 0, check.stdout
+    fmt = run(
+        [str(BIN / "ruff"), "format", "--check", "--diff", "--no-cache", "."], cwd=baked[case]
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bake_is_mypy_strict_clean(baked: dict[str, Path], case: str) -> None:
+    result = run([str(BIN / "mypy"), "--no-incremental"], cwd=baked[case])
+    assert result.returncode == 0, result.stdout
