@@ -8,6 +8,7 @@ cookiecutter runs.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -347,7 +348,7 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
             "starting with a letter; e.g. 'published_on'"
         )
     if kind not in KINDS:
-        raise FieldsError(f"unknown type {kind!r}; known types: {_example_list()}")
+        raise FieldsError(_unknown_kind(name, kind))
     args = _parse_args(kind, match["args"])
     mods = [m.strip() for m in (match["mods"] or "").split(":")[1:]]
     for mod in mods:
@@ -368,6 +369,14 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
     if match["default"] is not None:
         field = _with_default(field, match["default"])
     return field
+
+
+def _unknown_kind(name: str, kind: str) -> str:
+    close = difflib.get_close_matches(kind, list(KINDS), n=1)
+    guess = close[0] if close else "str"
+    example = {"str": "str(200)", "decimal": "decimal(10,2)", "enum": "enum(a|b)"}.get(guess, guess)
+    hint = f" (did you mean {guess!r}?)" if close else ""
+    return f"unknown type {kind!r}{hint}; known types: {_example_list()}; e.g. '{name}:{example}'"
 
 
 def _parse_args(kind: str, raw: str | None) -> tuple[str, ...]:

@@ -51,13 +51,16 @@ CASES: dict[str, dict[str, str]] = {
 POSTGRES = os.environ.get("TEMPLATE_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
 
-def bake(output_dir: Path, **answers: Any) -> Path:
+def bake(output_dir: Path, overwrite: bool = False, **answers: Any) -> Path:
     """Generate a project with the cookiecutter API; returns its directory."""
-    return Path(
-        cookiecutter(
-            str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers
-        )
+    path = cookiecutter(
+        str(TEMPLATE),
+        no_input=True,
+        output_dir=str(output_dir),
+        extra_context=answers,
+        overwrite_if_exists=overwrite,
     )
+    return Path(path)
 
 
 def run(

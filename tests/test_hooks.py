@@ -1,0 +1,195 @@
+"""Hooks: every answer validated, hostile answers stay data, nothing left behind."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
+
+from hooks import post_gen_project, pre_gen_project
+from tests.conftest import TEMPLATE, bake
+
+VALID = {
+    "project_name": "Book Service",
+    "project_slug": "book-service",
+    "package_name": "book_service",
+    "description": "A book service.",
+    "author_name": "Ada",
+    "author_email": "ada@example.com",
+    "entity_name": "Book",
+    "entity_plural": "books",
+    "fields": "title:str(200):unique, pages:int?",
+    "id_type": "uuid",
+    "python_version": "3.11",
+    "_repo_dir": str(TEMPLATE),
+}
+PAYLOAD = "__import__('os').system('touch {marker}')"
+BAD_ANSWERS = [
+    ("project_name", ""),
+    ("project_name", "Book\nService"),
+    ("project_slug", "My Slug"),
+    ("project_slug", "../escape"),
+    ("project_slug", "1book"),
+    ("package_name", "book-service"),
+    ("package_name", "class"),
+    ("package_name", "json"),
+    ("package_name", "fastapi"),
+    ("package_name", "Book_Service"),
+    ("description", ""),
+    ("description", "two\nlines"),
+    ("author_email", "not-an-email"),
+    ("author_email", "a b@example.com"),
+    ("entity_name", ""),
+    ("entity_name", "class"),
+    ("entity_name", "2Books"),
+    ("entity_name", "Book-Item"),
+    ("entity_name", "Settings"),
+    ("entity_name", "Base"),
+    ("entity_name", "Bück"),
+    ("entity_name", PAYLOAD),
+    ("entity_name", "'''; import os; os.system('touch {marker}') #"),
+    ("entity_plural", "book"),
+    ("fields", "price:decimel(10,2)"),
+    ("fields", "id:int"),
+    ("fields", "title:str(200), title:text"),
+    ("fields", "limit:int"),
+    ("fields", "pages:int, pages_gte:int"),
+    ("fields", 'title:str(10)="""; ' + PAYLOAD),
+    ("fields", "created_at:datetime"),
+]
+
+
+def test_pre_gen_main_accepts_valid_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pre_gen_project.main(VALID) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_pre_gen_main_reports_every_problem(capsys: pytest.CaptureFixture[str]) -> None:
+    answers = {**VALID, "entity_name": "class", "author_email": "nope", "fields": "id:int"}
+    assert pre_gen_project.main(answers) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[1].strip() for line in lines[:-1]] == [
+        "author_email",
+        "entity_name",
+        "fields",
+    ]
+    assert lines[-1] == "3 answer(s) rejected; nothing was generated."
+
+
+@pytest.mark.parametrize("hook", ["pre_gen_project.py", "post_gen_project.py"])
+def test_hook_reads_answers_only_as_json(hook: str) -> None:
+    source = (TEMPLATE / "hooks" / hook).read_text(encoding="utf-8")
+    jinja_lines = [line.strip() for line in source.splitlines() if "{{" in line or "{%" in line]
+    assert jinja_lines == ['sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}""")))']
+
+
+def test_post_gen_writes_env_once(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text("DATABASE_URL=x\n", encoding="utf-8")
+    post_gen_project.write_env(tmp_path)
+    assert (tmp_path / ".env").read_text(encoding="utf-8") == "DATABASE_URL=x\n"
+    (tmp_path / ".env").write_text("mine\n", encoding="utf-8")
+    post_gen_project.write_env(tmp_path)
+    assert (tmp_path / ".env").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_post_gen_answers_keep_public_answers_and_template() -> None:
+    kept = post_gen_project.answers({**VALID, "_template": "gh:org/repo", "_output_dir": "/x"})
+    assert kept["cookiecutter"] == {
+        **{k: v for k, v in VALID.items() if not k.startswith("_")},
+        "_template": "gh:org/repo",
+    }
+
+
+def test_post_gen_next_steps_name_the_project() -> None:
+    steps = post_gen_project.next_steps(VALID).splitlines()
+    assert steps[:2] == ["Generated book-service. Next:", "  cd book-service"]
+    assert [s.split()[1] for s in steps[2:]] == ["install", "migrate", "run", "test"]
+
+
+@pytest.mark.parametrize(("answer", "value"), BAD_ANSWERS)
+def test_bad_answer_is_rejected_with_one_line_and_nothing_left(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], answer: str, value: str
+) -> None:
+    marker = tmp_path / "payload-ran"
+    output = tmp_path / "out"
+    output.mkdir()
+    with pytest.raises(FailedHookException):
+        bake(output, **{answer: value.format(marker=marker)})
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert errors, "no error line printed"
+    assert errors[0].startswith(f"error: {answer}: "), errors
+    assert " e.g. " in errors[0]
+    assert list(output.iterdir()) == []
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("answer", "value"), [("id_type", "uuid4"), ("python_version", "3.9")])
+def test_bad_choice_is_refused_before_generation(tmp_path: Path, answer: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"{value} provided for choice variable {answer}"):
+        bake(tmp_path, **{answer: value})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rejected_answers_leave_an_existing_project_untouched(tmp_path: Path) -> None:
+    project = tmp_path / "book-service"
+    project.mkdir()
+    (project / "mine.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(OutputDirExistsException):
+        bake(tmp_path, entity_name="class")
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, overwrite=True, entity_name="class")
+    assert [p.name for p in project.iterdir()] == ["mine.txt"]
+    assert (project / "mine.txt").read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'O\'Reilly "Books" \\ {marker}',
+        "'''\"\"\"; " + PAYLOAD,
+        "</script><b>&amp;",
+    ],
+)
+def test_free_text_answers_stay_data(tmp_path: Path, text: str) -> None:
+    marker = tmp_path / "payload-ran"
+    value = text.format(marker=marker)
+    project = bake(
+        tmp_path, project_name=value, project_slug="odd", description=value, author_name=value
+    )
+    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert (meta["description"], meta["authors"][0]["name"]) == (value, value)
+    answers = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert answers["cookiecutter"]["project_name"] == value
+    assert not marker.exists()
+
+
+def test_successful_bake_is_wired(tmp_path: Path) -> None:
+    project = bake(tmp_path)
+    assert (project / ".env").read_text() == (project / ".env.example").read_text()
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    versions = list((project / "migrations" / "versions").glob("*.py"))
+    assert len(versions) == 1
+    assert "down_revision: str | None = None" in versions[0].read_text()
+
+
+def _snapshot(project: Path) -> dict[str, str]:
+    files = {}
+    for path in sorted(project.rglob("*")):
+        if path.is_file():
+            files[str(path.relative_to(project))] = path.read_text(encoding="utf-8")
+    return files
+
+
+def test_same_answers_give_the_same_files(tmp_path: Path) -> None:
+    first = _snapshot(bake(tmp_path / "a"))
+    second = _snapshot(bake(tmp_path / "b"))
+
+    def revision(files: dict[str, str]) -> str:
+        (name,) = [n for n in files if n.startswith("migrations/versions/")]
+        return name.split("_")[3]
+
+    rev_a, rev_b = revision(first), revision(second)
+    assert rev_a != rev_b, "each project gets its own revision id"
+    normalised = {k.replace(rev_b, rev_a): v.replace(rev_b, rev_a) for k, v in second.items()}
+    assert normalised == first
