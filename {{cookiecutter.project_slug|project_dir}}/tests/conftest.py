@@ -11,11 +11,15 @@ from alembic.config import Config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
-from {{ cookiecutter.package_name }}.core.database import create_engine
+from {{ cookiecutter.package_name }}.core.database import (
+    create_database,
+    create_engine,
+    drop_database,
+)
 from {{ cookiecutter.package_name }}.main import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,28 +34,6 @@ def test_database_url() -> str:
     return url.set(database=f"{url.database}_test").render_as_string(hide_password=False)
 
 
-async def _on_server(url: str, *statements: str) -> None:
-    """Run statements on the server's `postgres` database, outside a transaction."""
-    server = make_url(url).set(database="postgres").render_as_string(hide_password=False)
-    engine = create_engine(Settings(database_url=SecretStr(server)))
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        for statement in statements:
-            await connection.execute(text(statement))
-    await engine.dispose()
-
-
-async def drop_database(url: str) -> None:
-    """Drop the database named by url, closing its connections."""
-    await _on_server(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-
-async def recreate_database(url: str) -> None:
-    """Drop and create the database named by url (on the same server)."""
-    await drop_database(url)
-    await _on_server(url, f'CREATE DATABASE "{make_url(url).database}"')
-
-
 def alembic_config(url: str) -> Config:
     """The project's Alembic configuration, pointed at url."""
     config = Config(ROOT / "alembic.ini")
@@ -63,7 +45,8 @@ def alembic_config(url: str) -> Config:
 def database_url() -> str:
     """A new test database, migrated to head once for the whole session."""
     url = test_database_url()
-    asyncio.run(recreate_database(url))
+    asyncio.run(drop_database(url))
+    asyncio.run(create_database(url))
     command.upgrade(alembic_config(url), "head")
     return url
 

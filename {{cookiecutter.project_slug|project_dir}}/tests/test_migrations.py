@@ -8,7 +8,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
 
-from tests.conftest import alembic_config, drop_database, recreate_database
+from {{ cookiecutter.package_name }}.core.database import create_database, drop_database
+from tests.conftest import alembic_config
 
 
 @pytest.fixture
@@ -16,7 +17,8 @@ def scratch_url(database_url: str) -> Iterator[str]:
     """An empty database beside the test database, dropped afterwards."""
     url = make_url(database_url)
     scratch = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
-    asyncio.run(recreate_database(scratch))
+    asyncio.run(drop_database(scratch))
+    asyncio.run(create_database(scratch))
     yield scratch
     asyncio.run(drop_database(scratch))
 
