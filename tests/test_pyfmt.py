@@ -210,18 +210,24 @@ def module_text(fields: list[Field], entity: str) -> str:
         if validator is not None:
             validators.append(layout(validator, 4))
             validators.append("    @classmethod\n    def check(cls, value: object) -> object:")
-            validators.append("        return value\n")
-    return (
-        "class Model:\n" + "\n".join(model) + "\n\n\n"
-        "class Schema:\n" + "\n".join(schema) + "\n\n\n"
-        "def upgrade() -> None:\n"
-        f'    op.create_table(\n        "{table}",\n' + "\n".join(columns) + "\n    )\n"
-        + "\n".join(indexes)
-        + "\n\n\n"
-        "def downgrade() -> None:\n" + "\n".join(drops or ["    pass"]) + "\n\n\n"
-        + "\n".join(literals)
-        + "\n\n\n"
-        "class Validators:\n" + "\n".join(validators or ["    pass"])
+            validators.append("        return value")
+    upgrade = [f'    op.create_table(\n        "{table}",', *columns, "    )", *indexes]
+    return "\n\n\n".join(
+        [
+            "class Model:\n" + "\n".join(model),
+            "class Schema:\n" + "\n".join(schema),
+            "def upgrade() -> None:\n" + "\n".join(upgrade),
+            "def downgrade() -> None:\n" + "\n".join(drops or ["    pass"]),
+            "\n".join(literals),
+            "class Validators:\n" + "\n".join(validators or ["    pass"]),
+        ]
+    )
+
+
+def known_bug(field: Field) -> bool:
+    """An enum default whose create-schema line is over 100 columns: see the xfail below."""
+    return field.kind == "enum" and field.default is not None and (
+        len(flat(field.schema_line("create"))) + 4 > LINE_LENGTH
     )
 
 
@@ -237,7 +243,7 @@ def ruff_format_check(directory: Path) -> tuple[int, str]:
 
 @pytest.mark.parametrize("entity", ["Book", "OrderItem", "InventoryAdjustment"])
 def test_layout_agrees_with_ruff_format(tmp_path: Path, entity: str) -> None:
-    fields = sweep_fields(entity)
+    fields = [f for f in sweep_fields(entity) if not known_bug(f)]
     if entity == "InventoryAdjustment":
         # enum heads grow with the entity; validate keeps these names short (63-byte limit)
         fields = [f for f in fields if f.kind != "enum" or len(f.name) <= 17]
@@ -280,4 +286,18 @@ def test_layout_long_enum_head_agrees_with_ruff_format(tmp_path: Path) -> None:
     )
     text = "class Model:\n" + layout(field.model_line, 4) + "\n"
     (tmp_path / "model.py").write_text(text)
+    assert ruff_format_check(tmp_path) == (0, "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schema_line('create') of an enum with a default is a plain string, so layout() "
+    "cannot wrap it; ruff format parenthesizes the right-hand side when that makes it fit",
+)
+def test_layout_long_enum_default_agrees_with_ruff_format(tmp_path: Path) -> None:
+    # Entity "Book" with this field passes validate_context().
+    (field,) = parse_fields(f"{LONG}:enum(being_packed|shipped)?=being_packed", "Book", "book")
+    assert known_bug(field)
+    text = "class Schema:\n" + layout(field.schema_line("create"), 4) + "\n"
+    (tmp_path / "schema.py").write_text(text)
     assert ruff_format_check(tmp_path) == (0, "")
