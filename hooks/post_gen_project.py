@@ -6,6 +6,7 @@ installs: generation stays fast and works offline.
 
 import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,6 +54,35 @@ def write_answers(project: Path, context: Mapping[str, object]) -> None:
     (project / ".cookiecutter.json").write_text(text, encoding="utf-8")
 
 
+def git_commands(context: Mapping[str, object], has_identity: bool) -> list[list[str]]:
+    """The git commands that make the first commit (the author answers stand in for a
+    missing git identity)."""
+    identity = []
+    if not has_identity:
+        identity = ["-c", f"user.name={context['author_name']}"]
+        identity += ["-c", f"user.email={context['author_email']}"]
+    message = "Initial commit from cookiecutter-fastapi-crud"
+    return [
+        ["git", "init", "--quiet"],
+        ["git", "add", "--all"],
+        ["git", *identity, "commit", "--quiet", "--no-verify", "-m", message],
+    ]
+
+
+def init_git(project: Path, context: Mapping[str, object]) -> str:
+    """git init and a first commit when asked; returns a note for the user."""
+    if context.get("init_git") is not True:
+        return ""
+    if shutil.which("git") is None:
+        return "git is not installed: skipped git init (run it yourself later)."
+    probe = subprocess.run(["git", "config", "user.email"], cwd=project, capture_output=True)
+    for command in git_commands(context, has_identity=bool(probe.stdout.strip())):
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+        if done.returncode != 0:
+            return f"git failed, so the project is not committed: {done.stderr.strip()}"
+    return "Initialised a git repository with a first commit."
+
+
 def next_steps(context: Mapping[str, object]) -> str:
     """The commands to run next, for the project just generated."""
     slug = context["project_slug"]
@@ -74,7 +104,8 @@ def main(context: Mapping[str, object]) -> int:
     remove(project, paths_to_remove(context))
     write_env(project)
     write_answers(project, context)
-    print(next_steps(context))
+    note = init_git(project, context)
+    print(next_steps(context) + (f"\n{note}" if note else ""))
     return 0
 
 

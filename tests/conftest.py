@@ -51,13 +51,13 @@ CASES: dict[str, dict[str, str]] = {
 POSTGRES = os.environ.get("TEMPLATE_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
 
-def bake(output_dir: Path, overwrite: bool = False, **answers: Any) -> Path:
+def bake(output_dir: Path, answers: dict[str, Any] | None = None, overwrite: bool = False) -> Path:
     """Generate a project with the cookiecutter API; returns its directory."""
     path = cookiecutter(
         str(TEMPLATE),
         no_input=True,
         output_dir=str(output_dir),
-        extra_context=answers,
+        extra_context=answers or {},
         overwrite_if_exists=overwrite,
     )
     return Path(path)
@@ -75,4 +75,4 @@ def run(
 def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every case, baked once."""
     root = tmp_path_factory.mktemp("baked")
-    return {name: bake(root / name, **answers) for name, answers in CASES.items()}
+    return {name: bake(root / name, answers) for name, answers in CASES.items()}

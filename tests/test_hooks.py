@@ -8,7 +8,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 
 from hooks import post_gen_project, pre_gen_project
-from tests.conftest import TEMPLATE, bake
+from tests.conftest import TEMPLATE, bake, run
 
 VALID = {
     "project_name": "Book Service",
@@ -115,7 +115,7 @@ def test_bad_answer_is_rejected_with_one_line_and_nothing_left(
     output = tmp_path / "out"
     output.mkdir()
     with pytest.raises(FailedHookException):
-        bake(output, **{answer: value.format(marker=marker)})
+        bake(output, {answer: value.format(marker=marker)})
     errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error: ")]
     assert errors, "no error line printed"
     assert errors[0].startswith(f"error: {answer}: "), errors
@@ -127,7 +127,7 @@ def test_bad_answer_is_rejected_with_one_line_and_nothing_left(
 @pytest.mark.parametrize(("answer", "value"), [("id_type", "uuid4"), ("python_version", "3.9")])
 def test_bad_choice_is_refused_before_generation(tmp_path: Path, answer: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"{value} provided for choice variable {answer}"):
-        bake(tmp_path, **{answer: value})
+        bake(tmp_path, {answer: value})
     assert list(tmp_path.iterdir()) == []
 
 
@@ -136,9 +136,9 @@ def test_rejected_answers_leave_an_existing_project_untouched(tmp_path: Path) ->
     project.mkdir()
     (project / "mine.txt").write_text("keep", encoding="utf-8")
     with pytest.raises(OutputDirExistsException):
-        bake(tmp_path, entity_name="class")
+        bake(tmp_path, {"entity_name": "class"})
     with pytest.raises(FailedHookException):
-        bake(tmp_path, overwrite=True, entity_name="class")
+        bake(tmp_path, {"entity_name": "class"}, overwrite=True)
     assert [p.name for p in project.iterdir()] == ["mine.txt"]
     assert (project / "mine.txt").read_text(encoding="utf-8") == "keep"
 
@@ -154,9 +154,13 @@ def test_rejected_answers_leave_an_existing_project_untouched(tmp_path: Path) ->
 def test_free_text_answers_stay_data(tmp_path: Path, text: str) -> None:
     marker = tmp_path / "payload-ran"
     value = text.format(marker=marker)
-    project = bake(
-        tmp_path, project_name=value, project_slug="odd", description=value, author_name=value
-    )
+    answers = {
+        "project_name": value,
+        "project_slug": "odd",
+        "description": value,
+        "author_name": value,
+    }
+    project = bake(tmp_path, answers)
     meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert (meta["description"], meta["authors"][0]["name"]) == (value, value)
     answers = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
@@ -193,3 +197,33 @@ def test_same_answers_give_the_same_files(tmp_path: Path) -> None:
     assert rev_a != rev_b, "each project gets its own revision id"
     normalised = {k.replace(rev_b, rev_a): v.replace(rev_b, rev_a) for k, v in second.items()}
     assert normalised == first
+
+
+def test_git_commands_use_author_only_without_identity() -> None:
+    with_identity = post_gen_project.git_commands(VALID, has_identity=True)
+    assert with_identity[2][:2] == ["git", "commit"]
+    without = post_gen_project.git_commands(VALID, has_identity=False)
+    assert without[2][:6] == [
+        "git",
+        "-c",
+        "user.name=Ada",
+        "-c",
+        "user.email=ada@example.com",
+        "commit",
+    ]
+
+
+def test_init_git_is_skipped_unless_asked(tmp_path: Path) -> None:
+    assert post_gen_project.init_git(tmp_path, {**VALID, "init_git": False}) == ""
+    assert not (tmp_path / ".git").exists()
+
+
+def test_bake_with_init_git_makes_one_clean_commit(tmp_path: Path) -> None:
+    project = bake(tmp_path, {"init_git": "yes"})
+    log = run(["git", "log", "--oneline"], cwd=project)
+    assert len(log.stdout.splitlines()) == 1
+    status = run(["git", "status", "--porcelain"], cwd=project)
+    assert status.stdout == ""
+    tracked = run(["git", "ls-files"], cwd=project).stdout.splitlines()
+    assert ".env" not in tracked
+    assert ".env.example" in tracked

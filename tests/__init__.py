@@ -1,0 +1,1 @@
+"""Tests of the template: unit, bake and generated-project tiers."""
