@@ -77,6 +77,12 @@ def one(dsl: str) -> Field:
     return field
 
 
+def unknown(kind: str, guess: str | None, example: str) -> str:
+    """The message for an unknown type, with its close match (if any) and a valid item."""
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    return f"unknown type {kind!r}{hint}; known types: {KNOWN_TYPES}; e.g. {example!r}"
+
+
 def error(item: str, number: int, column: int, message: str) -> str:
     """A field_errors() line for one item."""
     return f"fields: {item!r} (item {number}, column {column}) — {message}"
@@ -772,15 +778,28 @@ def test_default_absent_renders_none(
         (
             "title:string",
             [
-                "fields: 'title:string' (item 1, column 1) — unknown type 'string'; known types: "
-                "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, "
-                "json, enum"
+                "fields: 'title:string' (item 1, column 1) — unknown type 'string' (did you mean "
+                "'str'?); known types: str, text, int, bigint, float, decimal, bool, date, "
+                "datetime, uuid, email, url, json, enum; e.g. 'title:str(200)'"
             ],
         ),
         (
             "title:Str(5)",
-            [error("title:Str(5)", 1, 1, f"unknown type 'Str'; known types: {KNOWN_TYPES}")],
+            [error("title:Str(5)", 1, 1, unknown("Str", "str", "title:str(200)"))],
         ),
+        *[
+            (item, [error(item, 1, 1, unknown(item.split(":")[1].split("(")[0], guess, example))])
+            for item, guess, example in (
+                ("n:integer", "int", "n:int"),
+                ("p:decimals", "decimal", "p:decimal(10,2)"),
+                ("s:enumm", "enum", "s:enum(a|b)"),
+                ("a:boolean", "bool", "a:bool"),
+                ("r:uuid4", "uuid", "r:uuid"),
+                ("t:timestamp", None, "t:str(200)"),
+                ("x:varchar(20)", None, "x:str(200)"),
+                ("m:dict", None, "m:str(200)"),
+            )
+        ],
         (
             "title:str(5):uniq",
             [
@@ -925,14 +944,15 @@ def test_default_absent_renders_none(
         ("a:int, ,b:int", [error("", 2, 8, EMPTY)]),
         (
             "a:int,  b:nope",
-            [error("b:nope", 2, 9, f"unknown type 'nope'; known types: {KNOWN_TYPES}")],
+            [error("b:nope", 2, 9, unknown("nope", None, "b:str(200)"))],
         ),
-        ("  a:nope", [error("a:nope", 1, 3, f"unknown type 'nope'; known types: {KNOWN_TYPES}")]),
+        ("  a:nope", [error("a:nope", 1, 3, unknown("nope", None, "a:str(200)"))]),
         (
             "a:int, b:nope, c:decimal(10,2), d:str",
             [
                 "fields: 'b:nope' (item 2, column 8) — unknown type 'nope'; known types: "
-                + KNOWN_TYPES,
+                + KNOWN_TYPES
+                + "; e.g. 'b:str(200)'",
                 error(
                     "d:str", 4, 33, "type 'str' needs 1 whole number argument(s); e.g. 'str(200)'"
                 ),
@@ -1078,9 +1098,7 @@ def test_field_errors_valid_returns_empty(text: str) -> None:
 def test_parse_fields_raises_first_message() -> None:
     with pytest.raises(FieldsError) as caught:
         parse_fields("a:int, b:nope, c:str")
-    assert str(caught.value) == error(
-        "b:nope", 2, 8, f"unknown type 'nope'; known types: {KNOWN_TYPES}"
-    )
+    assert str(caught.value) == error("b:nope", 2, 8, unknown("nope", None, "b:str(200)"))
 
 
 @pytest.mark.parametrize("value", ["", "   ", ","])
@@ -1272,6 +1290,10 @@ BAD_SUGGESTION = pytest.mark.xfail(
     ("text", "suggestion"),
     [
         ("title", "title:str(200):unique"),
+        ("title:string", "title:str(200)"),
+        ("s:enumm", "s:enum(a|b)"),
+        ("p:decimals(1,1)", "p:decimal(10,2)"),
+        ("t:timestamp?", "t:str(200)"),
         ("a:int,,b:int", "title:str(200), pages:int"),
         ("pages:int(5)", "x:int"),
         ("meta:json:index", "meta:json"),

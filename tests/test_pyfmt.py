@@ -102,7 +102,9 @@ def test_flat_joins_one_line(call: Arg, expected: str) -> None:
             Call("sa.Column", (A40, B40, C40)),
             8,
             ",",
-            f"        sa.Column(\n            {A40},\n            {B40},\n            {C40},\n        ),",
+            "        sa.Column(\n"
+            f"            {A40},\n            {B40},\n            {C40},\n"
+            "        ),",
         ),
         (
             Call("f", ("a" * 45, "b" * 45), tail=".scalar()"),
