@@ -11,9 +11,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from crudgen.pyfmt import Arg, Call
+from crudgen.pyfmt import LINE_LENGTH, Arg, Call
 
 INT32 = 2**31
 INT64 = 2**63
@@ -82,6 +82,12 @@ _SA_ARGS = {
     "datetime": ("timezone=True",),
     "json": ("none_as_null=True",),
 }
+# SQLite keeps no time zone and no exact decimals: the model uses the TypeDecorators of
+# core/sqlite.py, the migration their storage types. (model type, migration type)
+_SQLITE_TYPES: dict[str, tuple[Callable[[Field], Call], Callable[[Field], Call]]] = {
+    "datetime": (lambda f: Call("AwareDateTime", ()), lambda f: Call("sa.DateTime", ())),
+    "decimal": (lambda f: Call("ScaledDecimal", f.args), lambda f: Call("sa.BigInteger", ())),
+}
 KNOWN_IMPORTS = {
     "Annotated": "typing:Annotated", "Any": "typing:Any", "Decimal": "decimal:Decimal",
     "date": "datetime:date", "datetime": "datetime:datetime", "UUID": "uuid:UUID",
@@ -113,6 +119,8 @@ class Field:
     default: str | None = None
     entity_class: str = "Entity"
     table: str = "entity"
+    database: str = "postgresql"
+    soft_delete: bool = False
 
     @property
     def spec(self) -> Kind:
@@ -144,6 +152,8 @@ class Field:
 
     def sa_type(self, *, migration: bool = False) -> Call:
         """SQLAlchemy type of the column; the migration spells enum values out."""
+        if self.database == "sqlite" and self.kind in _SQLITE_TYPES:
+            return _SQLITE_TYPES[self.kind][migration](self)
         if self.kind != "enum":
             return Call(self.spec.sa, self.args or _SA_ARGS.get(self.kind, ()))
         values = tuple(f'"{v}"' for v in self.args) if migration else (self.enum_class,)
@@ -184,8 +194,8 @@ class Field:
     def model_line(self) -> Call:
         """`name: Mapped[...] = mapped_column(...)` of the model."""
         args: list[Arg] = [self.sa_type()]
-        args += ["unique=True"] if self.unique else []
-        args += ["index=True"] if self.index else []
+        args += ["unique=True"] if self.unique and not self.partial_unique else []
+        args += ["index=True"] if self.plain_index else []
         if self.server_default is not None:
             args.append(f"server_default={self.server_default}")
         return Call(f"{self.name}: Mapped[{self.annotation}] = mapped_column", tuple(args))
@@ -200,9 +210,38 @@ class Field:
         return Call("sa.Column", tuple(args))
 
     @property
+    def partial_unique(self) -> bool:
+        """Unique among live rows only: a partial unique index (soft delete)."""
+        return self.unique and self.soft_delete
+
+    @property
+    def plain_index(self) -> bool:
+        """Whether the column gets an ordinary (possibly unique) index."""
+        return self.index and not self.partial_unique
+
+    def _live_rows_index(self, head: str, *args: str) -> Call:
+        where = f'{self.database}_where=sa.text("deleted_at IS NULL")'
+        return Call(head, (*args, "unique=True", where))
+
+    @property
+    def table_index(self) -> Call | None:
+        """The model's partial unique sa.Index (soft delete), else None."""
+        if not self.partial_unique:
+            return None
+        return self._live_rows_index("sa.Index", f'"uq_{self.table}_{self.name}"', f'"{self.name}"')
+
+    @property
+    def migration_live_index(self) -> Call | None:
+        """op.create_index(...) of the partial unique index, else None."""
+        if not self.partial_unique:
+            return None
+        args = (f'op.f("uq_{self.table}_{self.name}")', f'"{self.table}"', f'["{self.name}"]')
+        return self._live_rows_index("op.create_index", *args)
+
+    @property
     def migration_constraint(self) -> Call | None:
         """A UniqueConstraint for a unique column without an index, else None."""
-        if not self.unique or self.index:
+        if not self.unique or self.index or self.partial_unique:
             return None
         return Call(
             "sa.UniqueConstraint", (f'"{self.name}"', f'name=op.f("uq_{self.table}_{self.name}")')
@@ -227,8 +266,9 @@ class Field:
     def _attribute(
         self, name: str, annotation: str, default: str | None, constraints: tuple[str, ...]
     ) -> Arg:
-        if not constraints:
-            return f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
+        plain = f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
+        if not constraints and (default is None or len(plain) <= LINE_LENGTH - 4):
+            return plain
         head = () if default is None else (f"default={default}",)
         return Call(f"{name}: {annotation} = Field", head + constraints)
 
@@ -309,15 +349,25 @@ def split_items(text: str) -> list[tuple[int, str]]:
             item = text[start:pos]
             items.append((start + len(item) - len(item.lstrip()) + 1, item.strip()))
             start = pos + 1
+    if start < len(text):  # an unclosed "(" swallowed the rest: report it as one item
+        item = text[start:]
+        items.append((start + len(item) - len(item.lstrip()) + 1, item.strip()))
     return items
 
 
-def parse_fields(text: str, entity_class: str = "Entity", table: str = "entity") -> list[Field]:
+def parse_fields(
+    text: str,
+    entity_class: str = "Entity",
+    table: str = "entity",
+    database: str = "postgresql",
+    soft_delete: bool = False,
+) -> list[Field]:
     """Parse a whole fields string, raising FieldsError with the first problem."""
     errors = field_errors(text)
     if errors:
         raise FieldsError(errors[0])
-    return [_parse_item(item, entity_class, table) for _, item in split_items(text)]
+    fields = [_parse_item(item, entity_class, table) for _, item in split_items(text)]
+    return [replace(f, database=database, soft_delete=soft_delete) for f in fields]
 
 
 def field_errors(text: object) -> list[str]:
@@ -349,11 +399,13 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         )
     if kind not in KINDS:
         raise FieldsError(_unknown_kind(name, kind))
-    args = _parse_args(kind, match["args"])
+    args = _parse_args(name, kind, match["args"])
     mods = [m.strip() for m in (match["mods"] or "").split(":")[1:]]
     for mod in mods:
         if mod not in MODIFIERS:
             raise FieldsError(f"unknown modifier {mod!r}; known modifiers: unique, index")
+        if mods.count(mod) > 1:
+            raise FieldsError(f"modifier {mod!r} given twice; e.g. '{name}:{kind}:{mod}'")
     field = Field(
         name,
         kind,
@@ -379,16 +431,16 @@ def _unknown_kind(name: str, kind: str) -> str:
     return f"unknown type {kind!r}{hint}; known types: {_example_list()}; e.g. '{name}:{example}'"
 
 
-def _parse_args(kind: str, raw: str | None) -> tuple[str, ...]:
+def _parse_args(name: str, kind: str, raw: str | None) -> tuple[str, ...]:
     arity = KINDS[kind].arity
     if arity == 0:
         if raw is not None:
-            raise FieldsError(f"type {kind!r} takes no arguments; e.g. 'x:{kind}'")
+            raise FieldsError(f"type {kind!r} takes no arguments; e.g. '{name}:{kind}'")
         return ()
     if arity == -1:
         return _parse_enum(raw)
     parts = tuple(p.strip() for p in (raw or "").split(","))
-    if raw is None or len(parts) != arity or not all(p.isdigit() for p in parts):
+    if raw is None or len(parts) != arity or not all(re.fullmatch("[0-9]+", p) for p in parts):
         example = "str(200)" if kind == "str" else "decimal(10,2)"
         raise FieldsError(f"type {kind!r} needs {arity} whole number argument(s); e.g. '{example}'")
     numbers = [int(p) for p in parts]
@@ -419,7 +471,7 @@ def _check_modifiers(field: Field) -> None:
     if field.kind in ("bool", "enum") and field.unique:
         raise FieldsError(
             f"a unique {field.kind} column would allow only a handful of rows; "
-            f"use ':index' instead, e.g. '{field.name}:{field.kind}:index'"
+            f"use ':index' instead, e.g. '{field.name}:{field.kind}{_args_text(field)}:index'"
         )
 
 
@@ -430,9 +482,9 @@ def _with_default(field: Field, raw: str) -> Field:
     checks: dict[str, Callable[[str], bool]] = {
         "str": lambda v: len(v) <= int(field.args[0]),
         "text": lambda v: True,
-        "int": lambda v: re.fullmatch(r"-?\d+", v) is not None and -INT32 <= int(v) < INT32,
-        "bigint": lambda v: re.fullmatch(r"-?\d+", v) is not None and -INT64 <= int(v) < INT64,
-        "float": lambda v: re.fullmatch(r"-?\d+(\.\d+)?", v) is not None,
+        "int": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and -INT32 <= int(v) < INT32,
+        "bigint": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and -INT64 <= int(v) < INT64,
+        "float": lambda v: re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v) is not None,
         "decimal": lambda v: _decimal_fits(v, int(field.args[0]), int(field.args[1])),
         "bool": lambda v: v in ("true", "false"),
         "enum": lambda v: v in field.args,
@@ -446,21 +498,15 @@ def _with_default(field: Field, raw: str) -> Field:
         raise FieldsError(
             f"default {value!r} is not a valid {field.kind}; e.g. '{_default_example(field)}'"
         )
-    return Field(
-        field.name,
-        field.kind,
-        field.args,
-        field.nullable,
-        field.unique,
-        field.index,
-        value,
-        field.entity_class,
-        field.table,
-    )
+    if field.kind in ("int", "bigint"):
+        value = str(int(value))
+    elif field.kind == "float":
+        value = repr(float(value))
+    return replace(field, default=value)
 
 
 def _decimal_fits(value: str, precision: int, scale: int) -> bool:
-    match = re.fullmatch(r"-?(\d+)(?:\.(\d+))?", value)
+    match = re.fullmatch(r"-?([0-9]+)(?:\.([0-9]+))?", value)
     if not match:
         return False
     whole, frac = match[1].lstrip("0"), match[2] or ""
@@ -471,7 +517,7 @@ def _default_example(field: Field) -> str:
     examples = {
         "bool": "true",
         "enum": field.args[0] if field.args else "a",
-        "str": "draft",
+        "str": "draft"[: int(field.args[0])] if field.kind == "str" else "draft",
         "text": "draft",
         "decimal": "0",
         "float": "0.5",

@@ -7,6 +7,7 @@ without a formatter pass.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from crudgen.fields import Field, imports_for
@@ -22,11 +23,20 @@ def _section(module: str, first_party: str) -> int:
     return 3 if root in (first_party, "tests") else 2
 
 
-def _name_key(name: str) -> tuple[int, str]:
+def _natural(text: str) -> list[tuple[int, str]]:
+    """Case-insensitive natural order, as ruff sorts modules and names (mod9 < mod10)."""
+    return [
+        (int(part), "") if part.isdigit() else (-1, part)
+        for part in re.split(r"(\d+)", text.lower())
+    ]
+
+
+def _name_key(name: str) -> tuple[int, list[tuple[int, str]]]:
+    """CONSTANTS, then Classes, then functions and variables (ruff's order-by-type)."""
     bare = name.split(" as ")[0]
     if bare.isupper() and len(bare) > 1:
-        return (0, bare)
-    return (1, bare) if bare[:1].isupper() else (2, bare)
+        return (0, _natural(bare))
+    return (1, _natural(bare)) if bare[:1].isupper() else (2, _natural(bare))
 
 
 def import_block(first_party: str, *specs: str) -> str:
@@ -42,9 +52,12 @@ def import_block(first_party: str, *specs: str) -> str:
             plain.setdefault(section, set()).add(module)
     blocks = []
     for section in sorted(set(plain) | set(froms)):
-        lines = [f"import {m}" for m in sorted(plain.get(section, ()), key=str.lower)]
-        for module, names in sorted(froms.get(section, {}).items(), key=lambda i: i[0].lower()):
-            lines.append(_from_line(module, sorted(names, key=_name_key)))
+        lines = [f"import {m}" for m in sorted(plain.get(section, ()), key=_natural)]
+        for module, names in sorted(froms.get(section, {}).items(), key=lambda i: _natural(i[0])):
+            combined = sorted((n for n in names if " as " not in n), key=_name_key)
+            lines += [_from_line(module, combined)] if combined else []
+            aliased = sorted((n for n in names if " as " in n), key=_name_key)
+            lines += [_from_line(module, [name]) for name in aliased]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -17,7 +17,7 @@ from crudgen.naming import PYTHON_RESERVED, SQL_RESERVED, pascal, pluralize, sna
 DASH = " — "
 PG_MAX_IDENTIFIER = 63
 # Longest names that keep every generated line within 100 columns (ruff's limit there).
-MAX_LENGTH = {"entity_name": 24, "entity_plural": 26, "package_name": 40, "field": 30}
+MAX_LENGTH = {"entity_name": 24, "entity_plural": 26, "package_name": 40, "field": 30, "enum": 62}
 EMAIL_MAX = 254
 EXAMPLES = {
     "project_name": "Book Service", "project_slug": "book-service",
@@ -249,6 +249,17 @@ def _field_rule(field: Field, filters: Mapping[str, str]) -> str | None:
     return None
 
 
+def _enum_length_rule(enum_class: str, name: str) -> str | None:
+    """An enum's class name plus its field name must fit its model line in 100 columns."""
+    size = len(enum_class) + len(name)
+    if size <= MAX_LENGTH["enum"]:
+        return None
+    return (
+        f"the enum class {enum_class!r} and the field name are {size} characters together; "
+        f"at most {MAX_LENGTH['enum']}, so generated lines stay readable"
+    )
+
+
 def fields_errors(text: str, entity: str) -> list[str]:
     """Every syntax error of a fields string, then every field name that would break code."""
     errors = field_errors(text)
@@ -266,10 +277,14 @@ def fields_errors(text: str, entity: str) -> list[str]:
         if rule is None and field.name in seen:
             rule = f"duplicate field name {field.name!r}"
         seen.add(field.name)
+        renamed = f"{owner}_{field.name}"
+        if len(field.name) > MAX_LENGTH["field"]:
+            renamed = field.name[: MAX_LENGTH["field"]].rstrip("_")
+        if rule is None and field.kind == "enum":
+            rule = _enum_length_rule(pascal(owner) + pascal(field.name), field.name)
+            fits = (MAX_LENGTH["enum"] - len(pascal(owner))) // 2
+            renamed = field.name[: max(fits, 1)].rstrip("_")
         if rule:
-            renamed = f"{owner}_{field.name}"
-            if len(field.name) > MAX_LENGTH["field"]:
-                renamed = field.name[: MAX_LENGTH["field"]].rstrip("_")
             better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors

@@ -308,11 +308,6 @@ def test_import_block_passes_ruff_isort(tmp_path: Path, specs: tuple[str, ...]) 
     assert result == (0, ""), result[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_block orders names of one type case-sensitively (BookAbC < BookAbb); "
-    "ruff's isort ignores case (BookAbb < BookAbC)",
-)
 def test_schema_imports_enum_classes_pass_ruff_isort(tmp_path: Path) -> None:
     # These fields pass validate_context() for the entity Book.
     fields = parse_fields("ab_c:enum(x|y), abb:enum(x|y)", "Book", "book")
@@ -320,22 +315,11 @@ def test_schema_imports_enum_classes_pass_ruff_isort(tmp_path: Path) -> None:
     assert ruff_isort(tmp_path, [block]) == (0, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_block sorts modules as plain strings (mod10 < mod9); ruff's isort uses "
-    "natural order (mod9 < mod10). The current templates never import two such modules.",
-)
 def test_import_block_numbered_modules_pass_ruff_isort(tmp_path: Path) -> None:
     block = import_block(PKG, "mod10:x", "mod9:y")
     assert ruff_isort(tmp_path, [block]) == (0, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_block puts an aliased name on the module's combined line; ruff's isort "
-    "(combine-as-imports = false) wants `from x import Field as F` on a line of its own. "
-    "The current templates alias only a name imported alone (main.py's router).",
-)
 def test_import_block_alias_with_other_names_passes_ruff_isort(tmp_path: Path) -> None:
     block = import_block(PKG, "pydantic:Field as F", "pydantic:BaseModel")
     assert ruff_isort(tmp_path, [block]) == (0, "")

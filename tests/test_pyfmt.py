@@ -11,6 +11,7 @@ import pytest
 from crudgen.fields import Field, not_null_validator, parse_fields, sort_literal
 from crudgen.naming import pascal, table_name
 from crudgen.pyfmt import LINE_LENGTH, Arg, Call, flat, layout, python_list
+from crudgen.validate import fields_errors
 
 RUFF = Path(sys.executable).with_name("ruff")
 A40 = "a" * 40
@@ -279,18 +280,22 @@ def test_layout_statements_agree_with_ruff_format(
     assert result == (0, ""), result[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layout() never breaks the head: an enum model_line whose "
-    "`name: Mapped[EntityEnum | None] = mapped_column(` is over 100 columns is left as is, "
-    "while ruff format splits the Mapped[...] subscript",
-)
-def test_layout_long_enum_head_agrees_with_ruff_format(tmp_path: Path) -> None:
-    # Entity "Abcdefghijklm" and this 30-character field pass validate_context()
-    # (ck_abcdefghijklm_abcdefghijklm_<field> is 61 bytes).
+def test_validation_refuses_enum_head_too_long_for_layout() -> None:
+    # layout() never breaks a call's head, so validation keeps enum heads short.
+    errors = fields_errors("abcdefghijklmnopqrstuvwxyzabcd:enum(a|b)?", "Abcdefghijklm")
+    assert errors == [
+        "fields: 'abcdefghijklmnopqrstuvwxyzabcd:enum(a|b)?' — the enum class "
+        "'AbcdefghijklmAbcdefghijklmnopqrstuvwxyzabcd' and the field name are 73 characters "
+        "together; at most 62, so generated lines stay readable; "
+        "e.g. 'abcdefghijklmnopqrstuvwx:enum(a|b)?'"
+    ]
+
+
+def test_layout_longest_valid_enum_head_agrees_with_ruff_format(tmp_path: Path) -> None:
     entity = "Abcdefghijklm"
+    assert fields_errors("abcdefghijklmnopqrstuvwx:enum(a|b)?", entity) == []
     (field,) = parse_fields(
-        "abcdefghijklmnopqrstuvwxyzabcd:enum(a|b)?", pascal(entity), table_name(entity)
+        "abcdefghijklmnopqrstuvwx:enum(a|b)?", pascal(entity), table_name(entity)
     )
     text = "class Model:\n" + layout(field.model_line, 4) + "\n"
     (tmp_path / "model.py").write_text(text)
@@ -298,11 +303,6 @@ def test_layout_long_enum_head_agrees_with_ruff_format(tmp_path: Path) -> None:
     assert result == (0, ""), result[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema_line('create') of an enum with a default is a plain string, so layout() "
-    "cannot wrap it; ruff format parenthesizes the right-hand side when that makes it fit",
-)
 def test_layout_long_enum_default_agrees_with_ruff_format(tmp_path: Path) -> None:
     # Entity "Book" with this field passes validate_context().
     (field,) = parse_fields(f"{LONG}:enum(being_packed|shipped)?=being_packed", "Book", "book")
