@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from jinja2 import Environment
 from jinja2.ext import Extension
 
 from crudgen import naming
-from crudgen.fields import first_field, not_null_validator, parse_fields, sort_literal
+from crudgen.fields import Field, first_field, not_null_validator, parse_fields, sort_literal
 from crudgen.imports import import_block, model_imports, schema_imports
 from crudgen.pyfmt import layout, python_list
 
@@ -16,6 +18,17 @@ from crudgen.pyfmt import layout, python_list
 def new_revision_id() -> str:
     """A fresh Alembic revision id (12 hex digits, like `alembic revision` makes)."""
     return secrets.token_hex(6)
+
+
+def entity_fields(context: Mapping[str, Any]) -> list[Field]:
+    """The parsed fields of the entity, rendered for the chosen database and options."""
+    return parse_fields(
+        str(context["fields"]),
+        str(context["__entity_class"]),
+        str(context["__table"]),
+        database=str(context.get("database", "postgresql")),
+        soft_delete=context.get("soft_delete") is True,
+    )
 
 
 def project_dir(slug: str) -> str:
@@ -42,6 +55,7 @@ class CrudExtension(Extension):
         )
         environment.globals.update(
             new_revision_id=new_revision_id,
+            entity_fields=entity_fields,
             import_block=import_block,
             model_imports=model_imports,
             schema_imports=schema_imports,

@@ -70,33 +70,28 @@ def _from_line(module: str, names: list[str]) -> str:
     return f"from {module} import (\n{body})"
 
 
-def model_imports(fields: list[Field], package: str, id_type: str) -> str:
+def model_imports(fields: list[Field], package: str, id_type: str, database: str) -> str:
     """Import block of `<plural>/models.py`."""
-    specs = [
-        "datetime:datetime",
-        "sqlalchemy as sa",
-        "sqlalchemy.orm:Mapped",
-        "sqlalchemy.orm:mapped_column",
-        f"{package}.core.models:Base",
-    ]
+    specs = ["datetime:datetime", "sqlalchemy as sa", "sqlalchemy.orm:Mapped"]
+    specs += ["sqlalchemy.orm:mapped_column", f"{package}.core.models:Base"]
     if id_type == "uuid":
         specs += ["uuid:UUID", "uuid:uuid4"]
     if any(f.kind == "enum" for f in fields):
         specs += ["enum:StrEnum", f"{package}.core.models:enum_values"]
+    if database == "sqlite":
+        specs += [f"{package}.core.sqlite:AwareDateTime"]
+        specs += [f"{package}.core.sqlite:ScaledDecimal" for f in fields if f.kind == "decimal"]
     return import_block(package, *specs, *imports_for(*(f.annotation for f in fields)))
 
 
-def schema_imports(fields: list[Field], package: str, plural: str, id_type: str) -> str:
+def schema_imports(
+    fields: list[Field], package: str, plural: str, id_type: str, pagination: str = "cursor"
+) -> str:
     """Import block of `<plural>/schemas.py`."""
-    specs = [
-        "datetime:datetime",
-        "typing:Literal",
-        "pydantic:BaseModel",
-        "pydantic:ConfigDict",
-        "pydantic:Field",
-        f"{package}.core.pagination:DEFAULT_LIMIT",
-        f"{package}.core.pagination:MAX_LIMIT",
-    ]
+    specs = ["datetime:datetime", "typing:Literal", "pydantic:BaseModel", "pydantic:ConfigDict"]
+    specs += ["pydantic:Field", f"{package}.core.pagination:DEFAULT_LIMIT"]
+    specs += [f"{package}.core.pagination:MAX_LIMIT"]
+    specs += [f"{package}.core.offset:MAX_OFFSET"] if pagination == "offset" else []
     specs += ["uuid:UUID"] if id_type == "uuid" else []
     specs += ["pydantic:field_validator"] if any(not f.nullable for f in fields) else []
     specs += [f"{package}.{plural}.models:{f.enum_class}" for f in fields if f.kind == "enum"]

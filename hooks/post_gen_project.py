@@ -11,14 +11,25 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-# option -> {value: paths to delete when the option has that value}
-OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {}
+# option -> {value: paths to delete when the option has that value}; {core} is the
+# package's core/ directory.
+OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {
+    "database": {"postgresql": ("{core}/sqlite.py",), "sqlite": ("{core}/postgresql.py",)},
+    "pagination": {"cursor": ("{core}/offset.py",), "offset": ("{core}/keyset.py",)},
+    "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore")},
+    "ci": {
+        "github": (".gitlab-ci.yml",),
+        "gitlab": (".github",),
+        "none": (".github", ".gitlab-ci.yml"),
+    },
+}
 
 
 def paths_to_remove(context: Mapping[str, object]) -> list[str]:
     """Relative paths that the chosen options do not need."""
+    core = f"src/{context['package_name']}/core"
     return sorted(
-        path
+        path.format(core=core)
         for option, by_value in OPTIONAL.items()
         for path in by_value.get(context.get(option), ())
     )

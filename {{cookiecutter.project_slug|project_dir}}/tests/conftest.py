@@ -11,14 +11,14 @@ from alembic.config import Config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
-from {{ cookiecutter.package_name }}.core.database import (
+from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
     create_database,
     create_engine,
     drop_database,
+    twin_url,
 )
 from {{ cookiecutter.package_name }}.main import create_app
 
@@ -26,12 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_database_url() -> str:
-    """TEST_DATABASE_URL, else DATABASE_URL with "_test" appended to the database name."""
-    explicit = os.environ.get("TEST_DATABASE_URL")
-    if explicit:
-        return explicit
-    url = make_url(get_settings().database_url.get_secret_value())
-    return url.set(database=f"{url.database}_test").render_as_string(hide_password=False)
+    """TEST_DATABASE_URL, else the "_test" twin of the configured database."""
+    configured = get_settings().database_url.get_secret_value()
+    return os.environ.get("TEST_DATABASE_URL") or twin_url(configured)
 
 
 def alembic_config(url: str) -> Config:

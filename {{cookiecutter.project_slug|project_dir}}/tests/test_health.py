@@ -6,8 +6,13 @@ from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+{%- if cookiecutter.database == "postgresql" %}
 
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:9/unreachable"
+{%- else %}
+
+UNREACHABLE = "sqlite+aiosqlite:////nonexistent-directory/unreachable.db"
+{%- endif %}
 
 
 async def get(

@@ -6,17 +6,19 @@ from collections.abc import Iterator
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import make_url
 
-from {{ cookiecutter.package_name }}.core.database import create_database, drop_database
+from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
+    create_database,
+    drop_database,
+    twin_url,
+)
 from tests.conftest import alembic_config
 
 
 @pytest.fixture
 def scratch_url(database_url: str) -> Iterator[str]:
     """An empty database beside the test database, dropped afterwards."""
-    url = make_url(database_url)
-    scratch = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
+    scratch = twin_url(database_url)
     asyncio.run(drop_database(scratch))
     asyncio.run(create_database(scratch))
     yield scratch

@@ -4,6 +4,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from {{ cookiecutter.package_name }}.core.config import Settings, describe, get_settings
+{%- if cookiecutter.database == "postgresql" %}
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+asyncpg"])
@@ -16,12 +17,26 @@ def test_database_url_password_is_not_shown() -> None:
     settings = Settings(database_url=SecretStr("postgresql://u:hunter2@db/app"))
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings.model_dump())
+{%- else %}
+
+
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+aiosqlite"])
+def test_database_url_uses_aiosqlite(scheme: str) -> None:
+    settings = Settings(database_url=SecretStr(f"{scheme}:///./data/app.db"))
+    assert settings.database_url.get_secret_value() == "sqlite+aiosqlite:///./data/app.db"
+
+
+def test_database_url_is_not_shown() -> None:
+    settings = Settings(database_url=SecretStr("sqlite:///./secret-name.db"))
+    assert "secret-name" not in repr(settings)
+{%- endif %}
 
 
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
         ("DATABASE_URL", "mysql://u@db/app"),
+        ("DATABASE_URL", "no-scheme"),
         ("DB_POOL_SIZE", "0"),
         ("CORS_ORIGINS", "*"),
         ("LOG_LEVEL", "LOUD"),

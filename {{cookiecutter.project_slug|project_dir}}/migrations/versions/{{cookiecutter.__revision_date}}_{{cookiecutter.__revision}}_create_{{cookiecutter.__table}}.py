@@ -1,5 +1,6 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set table = cookiecutter.__table -%}
+{%- set timestamp = "sa.DateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
 """Create the {{ table }} table.
 
 Revision ID: {{ cookiecutter.__revision }}
@@ -24,32 +25,46 @@ def upgrade() -> None:
         "{{ table }}",
 {%- if cookiecutter.id_type == "uuid" %}
         sa.Column("id", sa.Uuid(), nullable=False),
-{%- else %}
+{%- elif cookiecutter.database == "postgresql" %}
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+{%- else %}
+        sa.Column("id", sa.Integer(), nullable=False),
 {%- endif %}
 {%- for field in fields %}
 {{ field.migration_column|layout(8, ",") }}
 {%- endfor %}
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+            "created_at",
+            {{ timestamp }},
+            server_default=sa.func.now(),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+            "updated_at",
+            {{ timestamp }},
+            server_default=sa.func.now(),
+            nullable=False,
         ),
+{%- if cookiecutter.soft_delete %}
+        sa.Column("deleted_at", {{ timestamp }}, nullable=True),
+{%- endif %}
         sa.PrimaryKeyConstraint("id", name=op.f("pk_{{ table }}")),
 {%- for field in fields if field.migration_constraint %}
 {{ field.migration_constraint|layout(8, ",") }}
 {%- endfor %}
     )
-{%- for field in fields if field.index %}
+{%- for field in fields if field.plain_index %}
 {{ field.migration_index|layout(4) }}
+{%- endfor %}
+{%- for field in fields if field.migration_live_index %}
+{{ field.migration_live_index|layout(4) }}
 {%- endfor %}
 
 
 def downgrade() -> None:
     """Drop the {{ table }} table."""
-{%- for field in fields if field.index %}
+{%- for field in fields if field.plain_index %}
 {{ field.migration_drop_index|layout(4) }}
 {%- endfor %}
     op.drop_table("{{ table }}")

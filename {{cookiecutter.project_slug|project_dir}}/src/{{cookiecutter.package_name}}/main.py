@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core:health",
     pkg ~ ".core.config:Settings",
     pkg ~ ".core.config:get_settings",
-    pkg ~ ".core.database:create_engine",
+    pkg ~ ".core." ~ cookiecutter.database ~ ":create_engine",
     pkg ~ ".core.database:create_sessionmaker",
     pkg ~ ".core.errors:add_error_handlers",
     pkg ~ ".core.logs:RequestIdMiddleware",

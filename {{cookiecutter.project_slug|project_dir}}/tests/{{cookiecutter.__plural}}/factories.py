@@ -1,4 +1,4 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 """Request bodies and small helpers shared by the /{{ cookiecutter.__plural_path }} tests."""
 

@@ -1,4 +1,4 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
 {%- set unique = first_field(fields, "unique") -%}

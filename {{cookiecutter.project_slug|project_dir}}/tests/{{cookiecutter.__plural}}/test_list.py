@@ -1,4 +1,4 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set cls = cookiecutter.__entity_class -%}
 {%- set many = cookiecutter.__plural -%}
 """GET /{{ cookiecutter.__plural_path }}: keyset pages, filters and sort orders."""

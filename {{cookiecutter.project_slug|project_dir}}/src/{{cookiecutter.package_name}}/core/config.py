@@ -7,10 +7,7 @@ from fastapi import Depends, Request
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_ASYNC_SCHEMES = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg"}
-DATABASE_NAME = "{{ cookiecutter.package_name }}"
-DATABASE_URL_EXAMPLE = f"postgresql+asyncpg://user:password@127.0.0.1:5432/{DATABASE_NAME}"
-DEFAULT_DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import DEFAULT_URL, normalise_url
 
 
 class Settings(BaseSettings):
@@ -24,32 +21,27 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_origins: Annotated[list[str], NoDecode] = []
 
-    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    database_url: SecretStr = SecretStr(DEFAULT_URL)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
     db_pool_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a pool slot")
     db_connect_timeout: float = Field(default=5.0, gt=0)
+{%- if cookiecutter.database == "postgresql" %}
     db_statement_timeout_ms: int = Field(default=15_000, ge=0, description="0 disables it")
     db_statement_cache_size: int = Field(
         default=100, ge=0, description="0 for PgBouncer in transaction mode"
     )
+{%- endif %}
     db_echo: bool = False
 
     bulk_max_items: int = Field(default=100, ge=1, le=10_000)
 
     @field_validator("database_url", mode="before")
     @classmethod
-    def _async_driver(cls, value: object) -> object:
-        """Accept postgres:// and postgresql:// URLs and use the asyncpg driver."""
+    def _known_driver(cls, value: object) -> object:
+        """Normalise the URL to the async driver; refuse other databases."""
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if not isinstance(raw, str):
-            return value
-        scheme, sep, rest = raw.partition("://")
-        scheme = _ASYNC_SCHEMES.get(scheme, scheme)
-        if not sep or scheme != "postgresql+asyncpg":
-            msg = f"must be a PostgreSQL URL, e.g. {DATABASE_URL_EXAMPLE}"
-            raise ValueError(msg)
-        return SecretStr(f"{scheme}://{rest}")
+        return SecretStr(normalise_url(raw)) if isinstance(raw, str) else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -1,7 +1,9 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
+{%- set timestamp = "AwareDateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
+{%- set table_indexes = fields|map(attribute="table_index")|select|list -%}
 """The {{ cookiecutter.__table }} table."""
 
-{{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type) }}
+{{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type, cookiecutter.database) }}
 {%- for field in fields if field.kind == "enum" %}
 
 
@@ -17,20 +19,35 @@ class {{ cookiecutter.__entity_class }}(Base):
     """One row; id, version and timestamps belong to the server."""
 
     __tablename__ = "{{ cookiecutter.__table }}"
+{%- if table_indexes %}
+    __table_args__ = (
+{%- for index in table_indexes %}
+{{ index|layout(8, ",") }}
+{%- endfor %}
+    )
+{%- endif %}
 {%- if cookiecutter.id_type == "uuid" %}
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
-{%- else %}
+{%- elif cookiecutter.database == "postgresql" %}
 
     id: Mapped[int] = mapped_column(sa.BigInteger(), sa.Identity(), primary_key=True)
+{%- else %}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
 {%- endif %}
 {%- for field in fields %}
 {{ field.model_line|layout(4) }}
 {%- endfor %}
     version: Mapped[int] = mapped_column(server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), server_default=sa.func.now()
+        {{ timestamp }},
+        server_default=sa.func.now(),
     )
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), server_default=sa.func.now()
+        {{ timestamp }},
+        server_default=sa.func.now(),
     )
+{%- if cookiecutter.soft_delete %}
+    deleted_at: Mapped[datetime | None] = mapped_column({{ timestamp }})
+{%- endif %}

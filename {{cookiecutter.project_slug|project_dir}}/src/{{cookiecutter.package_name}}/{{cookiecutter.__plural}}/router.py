@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
     pkg ~ ".core.config:SettingsDep",
     pkg ~ ".core.database:SessionDep",
     pkg ~ ".core.errors:problem_responses",
-    pkg ~ ".core.pagination:CursorPage",
+    pkg ~ ".core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_class,
     pkg ~ "." ~ many ~ ":service",
     pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "Dep",
     pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "Id",
@@ -63,8 +63,8 @@ async def create_{{ many }}(
 async def list_{{ many }}(
     params: Annotated[{{ cls }}ListParams, Query()],
     session: SessionDep,
-) -> CursorPage[{{ cls }}Read]:
-    """List with filters and a sort order; pass next_cursor as cursor for the next page."""
+) -> {{ cookiecutter.__page_class }}[{{ cls }}Read]:
+    """List with filters and a sort order, one page at a time."""
     return await service.list_{{ many }}(session, params=params)
 
 

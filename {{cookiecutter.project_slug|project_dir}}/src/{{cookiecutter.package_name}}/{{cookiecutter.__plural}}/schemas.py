@@ -1,8 +1,8 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set cls = cookiecutter.__entity_class -%}
 """Request and response bodies of /{{ cookiecutter.__plural_path }}."""
 
-{{ schema_imports(fields, cookiecutter.package_name, cookiecutter.__plural, cookiecutter.id_type) }}
+{{ schema_imports(fields, cookiecutter.package_name, cookiecutter.__plural, cookiecutter.id_type, cookiecutter.pagination) }}
 
 {{ sort_literal(fields, cls)|layout }}
 
@@ -51,7 +51,7 @@ class {{ cls }}Read(BaseModel):
 
 
 class {{ cls }}ListParams(BaseModel):
-    """Query string of the list: filters, sort order and keyset page."""
+    """Query string of the list: filters, sort order and page."""
 
     model_config = ConfigDict(extra="forbid")
 {% for field in fields %}
@@ -61,4 +61,8 @@ class {{ cls }}ListParams(BaseModel):
 {%- endfor %}
     sort: {{ cls }}Sort = "created_at"
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+{%- if cookiecutter.pagination == "cursor" %}
     cursor: str | None = Field(default=None, max_length=2048)
+{%- else %}
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+{%- endif %}

@@ -1,4 +1,4 @@
-{%- set fields = cookiecutter.fields|parse_fields(cookiecutter.__entity_class, cookiecutter.__table) -%}
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set cls = cookiecutter.__entity_class -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set id_type = "UUID" if cookiecutter.id_type == "uuid" else "int" -%}
@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
     pkg,
-    pkg ~ ".core.pagination:CursorPage",
+    pkg ~ ".core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_class,
+    pkg ~ ".core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_module ~ "_page",
     pkg ~ ".core.pagination:Filter",
     pkg ~ ".core.pagination:apply_filters",
-    pkg ~ ".core.pagination:keyset_page",
     pkg ~ "." ~ cookiecutter.__plural ~ ".models:" ~ cls,
     pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Create",
     pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "ListParams",
@@ -28,14 +28,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _pk: Final = {{ cls }}.id
 _version: Final = {{ cls }}.version
+{%- if cookiecutter.soft_delete %}
+_live: Final = {{ cls }}.deleted_at.is_(None)
+{%- endif %}
 _COLUMNS: Final = tuple({{ cls }}.__table__.c)
 _INSERT: Final = sa.insert({{ cls }}).returning(
     *_COLUMNS,
     sort_by_parameter_order=True,
 )
-_SELECT: Final = sa.select(*_COLUMNS)
+_SELECT: Final = sa.select(*_COLUMNS){{ ".where(_live)" if cookiecutter.soft_delete else "" }}
 _GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
-_EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"))
+_EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"){{ ", _live" if cookiecutter.soft_delete else "" }})
 _NO_SYNC: Final = {"synchronize_session": False}
 _FILTERS: Final[tuple[Filter, ...]] = (
 {%- for field in fields %}
@@ -91,9 +94,10 @@ async def list_{{ cookiecutter.__plural }}(
     session: AsyncSession,
     *,
     params: {{ cls }}ListParams,
-) -> CursorPage[{{ cls }}Read]:
+) -> {{ cookiecutter.__page_class }}[{{ cls }}Read]:
     """One keyset page of the rows matching the filters, in the requested order."""
     statement = apply_filters(_SELECT, params, _FILTERS)
+{%- if cookiecutter.pagination == "cursor" %}
     rows, next_cursor = await keyset_page(
         session,
         statement,
@@ -106,6 +110,22 @@ async def list_{{ cookiecutter.__plural }}(
         items=items,
         next_cursor=next_cursor,
     )
+{%- else %}
+    rows, total = await offset_page(
+        session,
+        statement,
+        sort=params.sort,
+        limit=params.limit,
+        offset=params.offset,
+    )
+    items = [{{ cls }}Read.model_validate(row) for row in rows]
+    return OffsetPage[{{ cls }}Read](
+        items=items,
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
+{%- endif %}
 
 
 async def update_{{ one }}(
@@ -118,7 +138,7 @@ async def update_{{ one }}(
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
     values = {**changes, "version": _version + 1, "updated_at": sa.func.now()}
     statement = sa.update({{ cls }}).values(values)
-    statement = statement.where(_pk == {{ one }}_id)
+    statement = statement.where(_pk == {{ one }}_id{{ ", _live" if cookiecutter.soft_delete else "" }})
     if versions is not None:
         statement = statement.where(_version.in_(versions))
     result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
@@ -132,8 +152,14 @@ async def delete_{{ one }}(
     {{ one }}_id: {{ id_type }},
     versions: list[int] | None,
 ) -> bool:
+{%- if cookiecutter.soft_delete %}
+    """Mark the row deleted (if its version is allowed); False when no live row matched."""
+    values = {"deleted_at": sa.func.now(), "version": _version + 1}
+    statement = sa.update({{ cls }}).values(values).where(_pk == {{ one }}_id, _live)
+{%- else %}
     """Delete the row (if its version is allowed); False when no row matched."""
     statement = sa.delete({{ cls }}).where(_pk == {{ one }}_id)
+{%- endif %}
     if versions is not None:
         statement = statement.where(_version.in_(versions))
     result = await session.execute(statement.returning(_pk), execution_options=_NO_SYNC)

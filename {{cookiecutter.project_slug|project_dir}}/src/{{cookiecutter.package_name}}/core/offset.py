@@ -1,0 +1,40 @@
+"""Offset pages with the total count of matching rows."""
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.pagination import order_by
+
+MAX_OFFSET = 100_000
+T = TypeVar("T")
+
+
+class OffsetPage(BaseModel, Generic[T]):
+    """One page of items, with the number of matching rows and the window asked for."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+async def offset_page(
+    session: AsyncSession,
+    statement: sa.Select[Any],
+    *,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[sa.Row[Any]], int]:
+    """Fetch one page and the total in one query (a second one only past the end)."""
+    counted = statement.add_columns(sa.func.count().over().label("total_rows"))
+    ordered = counted.order_by(*order_by(statement, sort)).limit(limit).offset(offset)
+    rows = (await session.execute(ordered)).all()
+    if rows:
+        return rows, int(rows[0].total_rows)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    return rows, int(total or 0)

@@ -1,0 +1,96 @@
+"""PostgreSQL through asyncpg: URLs, engine options, creating the database."""
+
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.core.config import Settings
+
+DATABASE_NAME = "{{ cookiecutter.package_name }}"
+DEFAULT_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+URL_EXAMPLE = f"postgresql+asyncpg://user:password@127.0.0.1:5432/{DATABASE_NAME}"
+_SCHEMES = ("postgres", "postgresql", "postgresql+asyncpg")
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs too, and use the asyncpg driver."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme not in _SCHEMES:
+        msg = f"must be a PostgreSQL URL, e.g. {URL_EXAMPLE}"
+        raise ValueError(msg)
+    return f"postgresql+asyncpg://{rest}"
+
+
+def twin_url(url: str) -> str:
+    """The tests' twin of a database: same server, database name + "_test"."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_test").render_as_string(hide_password=False)
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4()}__"
+
+
+def connect_args(settings: "Settings") -> dict[str, Any]:
+    """asyncpg connection arguments: timeouts and the prepared statement caches."""
+    args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout,
+        "command_timeout": settings.db_statement_timeout_ms / 1000 or None,
+        "statement_cache_size": settings.db_statement_cache_size,
+        "prepared_statement_cache_size": settings.db_statement_cache_size,
+        "server_settings": {
+            "application_name": settings.app_name[:63],
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+        },
+    }
+    if settings.db_statement_cache_size == 0:
+        # PgBouncer in transaction mode: no cached plans, no reused statement names.
+        args["prepared_statement_name_func"] = _unique_statement_name
+    return args
+
+
+def create_engine(settings: "Settings") -> AsyncEngine:
+    """Build the engine; the pool pre-pings so the service recovers after a DB restart."""
+    return create_async_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        echo=settings.db_echo,
+        connect_args=connect_args(settings),
+    )
+
+
+async def _on_server(url: str, statement: str, params: dict[str, str] | None = None) -> object:
+    """Run one statement on the server's `postgres` database, outside a transaction."""
+    server = make_url(url).set(database="postgres")
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT", pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(text(statement), params or {})
+            return result.scalar() if result.returns_rows else None
+    finally:
+        await engine.dispose()
+
+
+def _quoted_name(url: str) -> str:
+    name = make_url(url).database or ""
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database named in url, closing its connections (tests use this)."""
+    await _on_server(url, f"DROP DATABASE IF EXISTS {_quoted_name(url)} WITH (FORCE)")
+
+
+async def create_database(url: str) -> bool:
+    """Create the database named in url unless it exists; True if it was created."""
+    query = "SELECT 1 FROM pg_database WHERE datname = :name"
+    if await _on_server(url, query, {"name": make_url(url).database or ""}):
+        return False
+    await _on_server(url, f"CREATE DATABASE {_quoted_name(url)}")
+    return True
