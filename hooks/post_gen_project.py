@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # option -> {value: paths to delete when the option has that value}; {core} is the
-# package's core/ directory.
+# package's core/ directory, {plural} the entity's package name.
 OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {
     "database": {"postgresql": ("{core}/sqlite.py",), "sqlite": ("{core}/postgresql.py",)},
     "pagination": {"cursor": ("{core}/offset.py",), "offset": ("{core}/keyset.py",)},
+    "soft_delete": {False: ("tests/{plural}/test_soft_delete.py",)},
     "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore")},
     "ci": {
         "github": (".gitlab-ci.yml",),
@@ -29,7 +30,7 @@ def paths_to_remove(context: Mapping[str, object]) -> list[str]:
     """Relative paths that the chosen options do not need."""
     core = f"src/{context['package_name']}/core"
     return sorted(
-        path.format(core=core)
+        path.format(core=core, plural=context["__plural"])
         for option, by_value in OPTIONAL.items()
         for path in by_value.get(context.get(option), ())
     )

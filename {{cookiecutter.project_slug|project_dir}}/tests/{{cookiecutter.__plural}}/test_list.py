@@ -38,8 +38,9 @@ async def create_rows(client: AsyncClient, app: FastAPI, count: int) -> list[dic
 
 
 async def fetch_all(client: AsyncClient, app: FastAPI, **params: Any) -> list[dict[str, Any]]:
-    """Follow next_cursor until the last page, two items per page."""
+    """Walk every page, two items per page."""
     items: list[dict[str, Any]] = []
+{%- if cookiecutter.pagination == "cursor" %}
     cursor = None
     for _ in range(50):
         query = {**params, "limit": 2} | ({"cursor": cursor} if cursor else {})
@@ -50,6 +51,18 @@ async def fetch_all(client: AsyncClient, app: FastAPI, **params: Any) -> list[di
         cursor = page["next_cursor"]
         if cursor is None:
             return items
+{%- else %}
+    for offset in range(0, 100, 2):
+        query = {**params, "limit": 2, "offset": offset}
+        response = await client.get(path(app, LIST), params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert (page["limit"], page["offset"]) == (2, offset)
+        items += page["items"]
+        if offset + 2 >= page["total"]:
+            assert len(items) == page["total"]
+            return items
+{%- endif %}
     raise AssertionError("pagination did not end")
 
 
@@ -96,13 +109,24 @@ async def test_list_filter_returns_only_matching_rows(
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 0}, {"limit": 101}, {"limit": -1}, {"sort": "nope"}, {"unknown": "1"}],
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": -1},
+        {"sort": "nope"},
+        {"unknown": "1"},
+{%- if cookiecutter.pagination == "offset" %}
+        {"offset": -1},
+        {"offset": 100_001},
+{%- endif %}
+    ],
 )
 async def test_list_bad_parameters_return_422(
     client: AsyncClient, app: FastAPI, params: dict[str, Any]
 ) -> None:
     response = await client.get(path(app, LIST), params=params)
     assert_problem(response, 422)
+{%- if cookiecutter.pagination == "cursor" %}
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwxLDJd"])
@@ -119,3 +143,11 @@ async def test_list_cursor_of_another_sort_returns_422(client: AsyncClient, app:
     cursor = first.json()["next_cursor"]
     response = await client.get(path(app, LIST), params={"cursor": cursor})
     assert_problem(response, 422)
+{%- else %}
+
+
+async def test_list_past_the_end_is_empty_with_the_total(client: AsyncClient, app: FastAPI) -> None:
+    await create_rows(client, app, 3)
+    response = await client.get(path(app, LIST), params={"offset": 10})
+    assert response.json() == {"items": [], "total": 3, "limit": 20, "offset": 10}
+{%- endif %}
