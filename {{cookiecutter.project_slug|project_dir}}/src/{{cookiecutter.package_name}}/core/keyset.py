@@ -5,7 +5,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any{{ ", Generic, TypeVar" if cookiecutter.python_version == "3.11" else "" }}
 
 import sqlalchemy as sa
 from fastapi import HTTPException
@@ -15,10 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.pagination import order_by
 
+
+{%- if cookiecutter.python_version == "3.11" %}
+
 T = TypeVar("T")
 
 
 class CursorPage(BaseModel, Generic[T]):
+{%- else %}
+
+
+class CursorPage[T](BaseModel):
+{%- endif %}
     """One page of items; pass next_cursor back as `cursor` for the next page."""
 
     items: list[T]

@@ -1,7 +1,7 @@
 """Offset pages with the total count of matching rows."""
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any{{ ", Generic, TypeVar" if cookiecutter.python_version == "3.11" else "" }}
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -10,10 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.package_name }}.core.pagination import order_by
 
 MAX_OFFSET = 100_000
+
+{%- if cookiecutter.python_version == "3.11" %}
+
 T = TypeVar("T")
 
 
 class OffsetPage(BaseModel, Generic[T]):
+{%- else %}
+
+
+class OffsetPage[T](BaseModel):
+{%- endif %}
     """One page of items, with the number of matching rows and the window asked for."""
 
     items: list[T]
