@@ -10,7 +10,7 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from crudgen import naming
-from crudgen.fields import Field, first_field, not_null_validator, parse_fields, sort_literal
+from crudgen.fields import Field, first_field, parse_fields, sort_literal
 from crudgen.imports import import_block, model_imports, schema_imports
 from crudgen.pyfmt import layout, python_list
 
@@ -62,5 +62,4 @@ class CrudExtension(Extension):
             sort_literal=sort_literal,
             first_field=first_field,
             python_list=python_list,
-            not_null_validator=not_null_validator,
         )

@@ -52,10 +52,12 @@ class Kind:
 
 _STR = ("eq", "contains")
 _RANGE = ("eq", "gte", "lte")
-_URL = r'pattern=r"^https?://\S+$"'
+# PostgreSQL text cannot hold NUL (0x00): refuse it at the edge (422), in every text input.
+_NO_NUL = r'pattern=r"^[^\x00]*$"'
+_URL = r'pattern=r"^https?://[^\s\x00]+$"'
 KINDS: dict[str, Kind] = {
-    "str": Kind("str", "sa.String", "str", ("max_length={0}",), _STR, True, "", 1, "{0}"),
-    "text": Kind("str", "sa.Text", "str", (), _STR, False, 'f"{name} {{i}}"'),
+    "str": Kind("str", "sa.String", "str", ("max_length={0}", _NO_NUL), _STR, True, "", 1, "{0}"),
+    "text": Kind("str", "sa.Text", "str", (_NO_NUL,), _STR, False, 'f"{name} {{i}}"'),
     "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i"),
     "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-INT64}", f"le={INT64 - 1}"), _RANGE,
                    True, "i"),
@@ -93,6 +95,7 @@ KNOWN_IMPORTS = {
     "date": "datetime:date", "datetime": "datetime:datetime", "UUID": "uuid:UUID",
     "AwareDatetime": "pydantic:AwareDatetime", "EmailStr": "pydantic:EmailStr",
     "Field": "pydantic:Field",
+    "MISSING": "pydantic:MISSING",
 }  # fmt: skip
 
 
@@ -278,9 +281,10 @@ class Field:
             return f"{self.name}: {self.annotation}"
         schema = self._sub(self.spec.schema)
         constraints = tuple(self._sub(c) for c in self.spec.constraints)
-        if mode == "update":
-            return self._attribute(self.name, f"{schema} | None", "None", constraints)
         annotation = f"{schema} | None" if self.nullable else schema
+        if mode == "update":  # absent means unchanged; null only where the column allows it
+            update = f"{schema} | MISSING" + (" | None" if self.nullable else "")
+            return self._attribute(self.name, update, "MISSING", constraints)
         return self._attribute(self.name, annotation, self.python_default, constraints)
 
     @property
@@ -293,6 +297,7 @@ class Field:
             if op == "contains":
                 limit = self.spec.contains_max
                 bound = (f"max_length={self._sub(limit)}",) if limit else ()
+                bound += (_NO_NUL,)
                 lines.append(self._attribute(param, "str | None", "None", bound))
             else:
                 lines.append(self._attribute(param, f"{schema} | None", "None", constraints))
@@ -536,12 +541,6 @@ def sort_literal(fields: list[Field], entity_class: str) -> Call:
     keys = ["created_at", "updated_at", "id", *(f.name for f in fields if f.sortable)]
     quoted = tuple(f'"{sign}{key}"' for key in keys for sign in ("", "-"))
     return Call(f"{entity_class}Sort = Literal", quoted, brackets="[]")
-
-
-def not_null_validator(fields: list[Field]) -> Call | None:
-    """`@field_validator(...)` over the non-nullable fields, or None when there are none."""
-    names = tuple(f'"{f.name}"' for f in fields if not f.nullable)
-    return Call("@field_validator", names) if names else None
 
 
 def first_field(fields: list[Field], attribute: str, value: bool = True) -> Field | None:

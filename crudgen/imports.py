@@ -93,7 +93,6 @@ def schema_imports(
     specs += [f"{package}.core.pagination:MAX_LIMIT"]
     specs += [f"{package}.core.offset:MAX_OFFSET"] if pagination == "offset" else []
     specs += ["uuid:UUID"] if id_type == "uuid" else []
-    specs += ["pydantic:field_validator"] if any(not f.nullable for f in fields) else []
     specs += [f"{package}.{plural}.models:{f.enum_class}" for f in fields if f.kind == "enum"]
     lines = [layout(f.schema_line(mode)) for f in fields for mode in ("create", "update", "read")]
     lines += [layout(line) for f in fields for line in f.filter_lines]

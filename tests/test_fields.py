@@ -29,7 +29,8 @@ EMPTY = "empty item (two commas in a row?); e.g. 'title:str(200), pages:int'"
 INT32 = "ge=-2147483648, le=2147483647"
 INT64 = "ge=-9223372036854775808, le=9223372036854775807"
 DECIMAL = "max_digits=10, decimal_places=2, allow_inf_nan=False"
-URL = 'max_length=2048, pattern=r"^https?://\\S+$"'
+URL = 'max_length=2048, pattern=r"^https?://[^\\s\\x00]+$"'
+NO_NUL = 'pattern=r"^[^\\x00]*$"'
 ENUM_MODEL = (
     'sa.Enum(BookStatus, name="book_status", native_enum=False, create_constraint=True, '
     "length=9, values_callable=enum_values)"
@@ -190,71 +191,86 @@ def test_sa_type_renders_exact(dsl: str, model: str, migration: str) -> None:
     [
         (
             STR,
-            "title: str = Field(max_length=200)",
-            "title: str | None = Field(default=None, max_length=200)",
+            "title: str = Field(max_length=200, " + NO_NUL + ")",
+            "title: str | MISSING = Field(default=MISSING, max_length=200, " + NO_NUL + ")",
             "title: str",
         ),
-        (TEXT, "body: str", "body: str | None = None", "body: str"),
+        (
+            TEXT,
+            f"body: str = Field({NO_NUL})",
+            f"body: str | MISSING = Field(default=MISSING, {NO_NUL})",
+            "body: str",
+        ),
         (
             INT,
             f"pages: int = Field({INT32})",
-            f"pages: int | None = Field(default=None, {INT32})",
+            f"pages: int | MISSING = Field(default=MISSING, {INT32})",
             "pages: int",
         ),
         (
             BIGINT,
             f"views: int = Field({INT64})",
-            f"views: int | None = Field(default=None, {INT64})",
+            f"views: int | MISSING = Field(default=MISSING, {INT64})",
             "views: int",
         ),
         (
             FLOAT,
             "rating: float = Field(allow_inf_nan=False)",
-            "rating: float | None = Field(default=None, allow_inf_nan=False)",
+            "rating: float | MISSING = Field(default=MISSING, allow_inf_nan=False)",
             "rating: float",
         ),
         (
             DEC,
             f"price: Decimal = Field({DECIMAL})",
-            f"price: Decimal | None = Field(default=None, {DECIMAL})",
+            f"price: Decimal | MISSING = Field(default=MISSING, {DECIMAL})",
             "price: Decimal",
         ),
-        (BOOL, "active: bool", "active: bool | None = None", "active: bool"),
-        (DATE, "published_on: date", "published_on: date | None = None", "published_on: date"),
+        (BOOL, "active: bool", "active: bool | MISSING = MISSING", "active: bool"),
+        (
+            DATE,
+            "published_on: date",
+            "published_on: date | MISSING = MISSING",
+            "published_on: date",
+        ),
         (
             DATETIME,
             "released_at: AwareDatetime",
-            "released_at: AwareDatetime | None = None",
+            "released_at: AwareDatetime | MISSING = MISSING",
             "released_at: datetime",
         ),
-        (UUID_, "ref: UUID", "ref: UUID | None = None", "ref: UUID"),
-        (EMAIL, "contact: EmailStr", "contact: EmailStr | None = None", "contact: str"),
+        (UUID_, "ref: UUID", "ref: UUID | MISSING = MISSING", "ref: UUID"),
+        (EMAIL, "contact: EmailStr", "contact: EmailStr | MISSING = MISSING", "contact: str"),
         (
             URL_,
             f"homepage: str = Field({URL})",
-            f"homepage: str | None = Field(default=None, {URL})",
+            f"homepage: str | MISSING = Field(default=MISSING, {URL})",
             "homepage: str",
         ),
         (
             JSON,
             "meta: dict[str, Any]",
-            "meta: dict[str, Any] | None = None",
+            "meta: dict[str, Any] | MISSING = MISSING",
             "meta: dict[str, Any]",
         ),
-        (ENUM, "status: BookStatus", "status: BookStatus | None = None", "status: BookStatus"),
+        (
+            ENUM,
+            "status: BookStatus",
+            "status: BookStatus | MISSING = MISSING",
+            "status: BookStatus",
+        ),
     ],
 )
 def test_schema_line_renders_exact(dsl: str, create: str, update: str, read: str) -> None:
     field = one(dsl)
-    rendered = [layout(field.schema_line(mode)) for mode in ("create", "update", "read")]
+    rendered = [flat(field.schema_line(mode)) for mode in ("create", "update", "read")]
     assert rendered == [create, update, read]
 
 
 @pytest.mark.parametrize(
     ("dsl", "create"),
     [
-        (STR + "?", "title: str | None = Field(default=None, max_length=200)"),
-        (TEXT + "?", "body: str | None = None"),
+        (STR + "?", "title: str | None = Field(default=None, max_length=200, " + NO_NUL + ")"),
+        (TEXT + "?", f"body: str | None = Field(default=None, {NO_NUL})"),
         (INT + "?", f"pages: int | None = Field(default=None, {INT32})"),
         (BIGINT + "?", f"views: int | None = Field(default=None, {INT64})"),
         (FLOAT + "?", "rating: float | None = Field(default=None, allow_inf_nan=False)"),
@@ -272,7 +288,8 @@ def test_schema_line_renders_exact(dsl: str, create: str, update: str, read: str
 def test_schema_line_nullable_create_defaults_none(dsl: str, create: str) -> None:
     field = one(dsl)
     assert layout(field.schema_line("create")) == create
-    assert layout(field.schema_line("update")) == create
+    update = create.replace("| None = ", "| MISSING | None = ").replace("=None", "=MISSING")
+    assert flat(field.schema_line("update")) == update.replace("= None", "= MISSING")
     assert field.schema_line("read") == f"{field.name}: {field.python_type} | None"
 
 
@@ -291,11 +308,17 @@ def test_schema_line_long_explodes_at_indent() -> None:
         (
             STR,
             [
-                "title: str | None = Field(default=None, max_length=200)",
-                "title_contains: str | None = Field(default=None, max_length=200)",
+                "title: str | None = Field(default=None, max_length=200, " + NO_NUL + ")",
+                "title_contains: str | None = Field(default=None, max_length=200, " + NO_NUL + ")",
             ],
         ),
-        (TEXT, ["body: str | None = None", "body_contains: str | None = None"]),
+        (
+            TEXT,
+            [
+                f"body: str | None = Field(default=None, {NO_NUL})",
+                f"body_contains: str | None = Field(default=None, {NO_NUL})",
+            ],
+        ),
         (
             INT,
             [
@@ -350,14 +373,18 @@ def test_schema_line_long_explodes_at_indent() -> None:
             EMAIL,
             [
                 "contact: EmailStr | None = None",
-                "contact_contains: str | None = Field(default=None, max_length=320)",
+                "contact_contains: str | None = Field(default=None, max_length=320, "
+                + NO_NUL
+                + ")",
             ],
         ),
         (
             URL_,
             [
                 f"homepage: str | None = Field(default=None, {URL})",
-                "homepage_contains: str | None = Field(default=None, max_length=2048)",
+                "homepage_contains: str | None = Field(default=None, max_length=2048, "
+                + NO_NUL
+                + ")",
             ],
         ),
         (JSON, []),
@@ -584,45 +611,51 @@ def test_modifiers_render_migration_constraint_and_index(
             "draft",
             '"draft"',
             '"draft"',
-            'title: str = Field(default="draft", max_length=200)',
+            'title: str = Field(default="draft", max_length=200, ' + NO_NUL + ")",
         ),
         (
             'title:str(200)="draft"',
             "draft",
             '"draft"',
             '"draft"',
-            'title: str = Field(default="draft", max_length=200)',
+            'title: str = Field(default="draft", max_length=200, ' + NO_NUL + ")",
         ),
         (
             'title:str(200) = " padded "',
             " padded ",
             '" padded "',
             '" padded "',
-            'title: str = Field(default=" padded ", max_length=200)',
+            'title: str = Field(default=" padded ", max_length=200, ' + NO_NUL + ")",
         ),
         (
             'title:str(200)="a "q" b"',
             'a "q" b',
             '"a \\"q\\" b"',
             '"a \\"q\\" b"',
-            'title: str = Field(default="a \\"q\\" b", max_length=200)',
+            'title: str = Field(default="a \\"q\\" b", max_length=200, ' + NO_NUL + ")",
         ),
-        ('title:str(5)=""', "", '""', '""', 'title: str = Field(default="", max_length=5)'),
+        (
+            'title:str(5)=""',
+            "",
+            '""',
+            '""',
+            'title: str = Field(default="", max_length=5, ' + NO_NUL + ")",
+        ),
         (
             "title:str(5)=abcde",
             "abcde",
             '"abcde"',
             '"abcde"',
-            'title: str = Field(default="abcde", max_length=5)',
+            'title: str = Field(default="abcde", max_length=5, ' + NO_NUL + ")",
         ),
         (
             "body:text=hello world",
             "hello world",
             '"hello world"',
             '"hello world"',
-            'body: str = "hello world"',
+            f'body: str = Field(default="hello world", {NO_NUL})',
         ),
-        ('body:text?="x"', "x", '"x"', '"x"', 'body: str | None = "x"'),
+        ('body:text?="x"', "x", '"x"', '"x"', f'body: str | None = Field(default="x", {NO_NUL})'),
         ("pages:int=-5", "-5", '"-5"', "-5", f"pages: int = Field(default=-5, {INT32})"),
         (
             "pages:int=2147483647",

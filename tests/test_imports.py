@@ -153,7 +153,9 @@ def test_import_block_renders_exact(specs: tuple[str, ...], expected: str) -> No
     ],
 )
 def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -> None:
-    assert model_imports(parse_fields(fields, "Book", "book"), PKG, id_type) == expected
+    assert (
+        model_imports(parse_fields(fields, "Book", "book"), PKG, id_type, "postgresql") == expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,7 +168,7 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from decimal import Decimal\n"
             "from typing import Literal\n"
             "from uuid import UUID\n\n"
-            "from pydantic import BaseModel, ConfigDict, Field, field_validator\n\n"
+            "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
             "from book_service.books.models import BookStatus\n"
             "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT",
         ),
@@ -175,7 +177,7 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "int",
             "from datetime import datetime\n"
             "from typing import Literal\n\n"
-            "from pydantic import BaseModel, ConfigDict, Field\n\n"
+            "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
             "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT",
         ),
         (
@@ -185,8 +187,8 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from decimal import Decimal\n"
             "from typing import Any, Literal\n"
             "from uuid import UUID\n\n"
-            "from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, "
-            "field_validator\n\n"
+            "from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, EmailStr, "
+            "Field\n\n"
             "from book_service.books.models import BookStatus\n"
             "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT",
         ),
@@ -235,7 +237,8 @@ def generated_blocks() -> list[str]:
     for entity, plural, text in FIELD_SETS:
         fields = parse_fields(text, entity, plural)
         for id_type in ("uuid", "int"):
-            blocks.append(model_imports(fields, PKG, id_type))
+            blocks.append(model_imports(fields, PKG, id_type, "postgresql"))
+            blocks.append(model_imports(fields, PKG, id_type, "sqlite"))
             blocks.append(schema_imports(fields, PKG, plural, id_type))
     cls, many = "InventoryAdjustment", "inventory_adjustments"
     blocks.append(
@@ -283,7 +286,7 @@ def generated_blocks() -> list[str]:
 
 def test_generated_blocks_pass_ruff_isort(tmp_path: Path) -> None:
     blocks = generated_blocks()
-    assert len(blocks) == 28
+    assert len(blocks) == 40
     assert ruff_isort(tmp_path, blocks) == (0, "")
 
 
@@ -323,3 +326,12 @@ def test_import_block_numbered_modules_pass_ruff_isort(tmp_path: Path) -> None:
 def test_import_block_alias_with_other_names_passes_ruff_isort(tmp_path: Path) -> None:
     block = import_block(PKG, "pydantic:Field as F", "pydantic:BaseModel")
     assert ruff_isort(tmp_path, [block]) == (0, "")
+
+
+def test_model_imports_on_sqlite_use_the_aware_and_exact_types() -> None:
+    fields = parse_fields("price:decimal(10,2), at:datetime", "Book", "book", database="sqlite")
+    block = model_imports(fields, PKG, "int", "sqlite")
+    assert block.endswith(
+        "from book_service.core.models import Base\n"
+        "from book_service.core.sqlite import AwareDateTime, ScaledDecimal"
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crudgen.fields import Field, not_null_validator, parse_fields, sort_literal
+from crudgen.fields import Field, parse_fields, sort_literal
 from crudgen.naming import pascal, table_name
 from crudgen.pyfmt import LINE_LENGTH, Arg, Call, flat, layout, python_list
 from crudgen.validate import fields_errors
@@ -210,12 +210,6 @@ def module_text(fields: list[Field], entity: str) -> str:
     drops = [layout(f.migration_drop_index, 4) for f in fields if f.index]
     literals = [layout(sort_literal(fields[:n], cls)) for n in (0, 1, 2, 5, len(fields))]
     literals += [layout(python_list("FIELDS", [f.name for f in fields[:n]])) for n in (1, 4, 9)]
-    validators = []
-    for n in (1, 2, 3, 4, len(fields)):
-        validator = not_null_validator(fields[:n])
-        if validator is not None:
-            method = "    @classmethod\n    def check(cls, value: object) -> object:\n"
-            validators.append(layout(validator, 4) + "\n" + method + "        return value")
     upgrade = [f'    op.create_table(\n        "{table}",', *columns, "    )", *indexes]
     return "\n\n\n".join(
         [
@@ -224,7 +218,6 @@ def module_text(fields: list[Field], entity: str) -> str:
             "def upgrade() -> None:\n" + "\n".join(upgrade),
             "def downgrade() -> None:\n" + "\n".join(drops or ["    pass"]),
             "\n".join(literals),
-            "class Validators:\n" + "\n\n".join(validators or ["    pass"]),
         ]
     )
 

@@ -18,7 +18,7 @@ from tests.conftest import alembic_config
 @pytest.fixture
 def scratch_url(database_url: str) -> Iterator[str]:
     """An empty database beside the test database, dropped afterwards."""
-    scratch = twin_url(database_url)
+    scratch = twin_url(database_url, "_migrations")
     asyncio.run(drop_database(scratch))
     asyncio.run(create_database(scratch))
     yield scratch

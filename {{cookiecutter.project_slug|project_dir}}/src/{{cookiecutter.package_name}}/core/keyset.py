@@ -49,7 +49,7 @@ def decode_cursor(token: str, sort: str, types: tuple[type, type]) -> tuple[Any,
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         cursor_sort, value, row_id = json.loads(raw)
-        if cursor_sort != sort:
+        if cursor_sort != sort or "\x00" in raw.decode():
             raise ValueError
         return _adapter(types[0]).validate_python(value), _adapter(types[1]).validate_python(row_id)
     except (binascii.Error, ValueError, TypeError, ValidationError, UnicodeDecodeError):

@@ -24,10 +24,10 @@ def normalise_url(url: str) -> str:
     return f"postgresql+asyncpg://{rest}"
 
 
-def twin_url(url: str) -> str:
-    """The tests' twin of a database: same server, database name + "_test"."""
+def twin_url(url: str, suffix: str = "_test") -> str:
+    """A twin of the database for tests: same server, database name + suffix."""
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_test").render_as_string(hide_password=False)
+    return parsed.set(database=f"{parsed.database}{suffix}").render_as_string(hide_password=False)
 
 
 def _unique_statement_name() -> str:

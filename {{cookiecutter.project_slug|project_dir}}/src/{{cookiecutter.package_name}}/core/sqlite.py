@@ -35,12 +35,12 @@ def _path(url: str) -> Path | None:
     return None if database in (None, "", ":memory:") else Path(str(database))
 
 
-def twin_url(url: str) -> str:
-    """The tests' twin of a database: the same file name with "_test" before the suffix."""
+def twin_url(url: str, suffix: str = "_test") -> str:
+    """A twin of the database for tests: the same file name with suffix before its extension."""
     path = _path(url)
     if path is None:
         return url
-    return str(make_url(url).set(database=str(path.with_stem(f"{path.stem}_test"))))
+    return str(make_url(url).set(database=str(path.with_stem(f"{path.stem}{suffix}"))))
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -30,7 +30,7 @@ router = APIRouter(prefix="/{{ cookiecutter.__plural_path }}", tags=["{{ cookiec
 ITEM = "/{{ '{' }}{{ one }}_id{{ '}' }}"
 
 
-@router.post("", status_code=201, responses=problem_responses(409, 422))
+@router.post("", status_code=201, responses=problem_responses(400, 409, 413, 422))
 async def create_{{ one }}(
     body: {{ cls }}Create,
     session: SessionDep,
@@ -47,7 +47,7 @@ async def create_{{ one }}(
     return item
 
 
-@router.post("/bulk", status_code=201, responses=problem_responses(409, 413, 422))
+@router.post("/bulk", status_code=201, responses=problem_responses(400, 409, 413, 422))
 async def create_{{ many }}(
     body: Annotated[list[{{ cls }}Create], Body(min_length=1)],
     session: SessionDep,
@@ -78,7 +78,7 @@ async def read_{{ one }}(
     return item
 
 
-@router.put(ITEM, responses=problem_responses(404, 409, 412, 422))
+@router.put(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def replace_{{ one }}(
     {{ one }}_id: {{ cls }}Id,
     body: {{ cls }}Create,
@@ -100,7 +100,7 @@ async def replace_{{ one }}(
     return item
 
 
-@router.patch(ITEM, responses=problem_responses(404, 409, 412, 422))
+@router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def update_{{ one }}(
     {{ one }}_id: {{ cls }}Id,
     body: {{ cls }}Update,

@@ -17,23 +17,12 @@ class {{ cls }}Create(BaseModel):
 
 
 class {{ cls }}Update(BaseModel):
-    """Changes (PATCH): only the fields sent are changed."""
+    """Changes (PATCH): only the fields sent are changed; null only where a field allows it."""
 
     model_config = ConfigDict(extra="forbid")
 {% for field in fields %}
 {{ field.schema_line("update")|layout(4) }}
 {%- endfor %}
-{%- set validator = not_null_validator(fields) %}
-{%- if validator %}
-
-{{ validator|layout(4) }}
-    @classmethod
-    def reject_null(cls, value: object) -> object:
-        """Refuse an explicit null for a column that cannot be null."""
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-{%- endif %}
 
 
 class {{ cls }}Read(BaseModel):
