@@ -1,8 +1,9 @@
-"""Fixtures: a freshly migrated test database, and one rolled-back transaction per test."""
+"""Fixtures: a freshly migrated test database, one rolled-back transaction per test, and a
+"live" scratch database where requests really commit (concurrency and fuzz tests)."""
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
     twin_url,
 )
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,3 +108,33 @@ async def client(
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         yield client
     app.state.sessionmaker = original
+
+
+async def empty_tables(url: str) -> None:
+    """Delete every row of every table."""
+    engine = create_engine(Settings(database_url=SecretStr(url)))
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(table.delete())
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_url(database_url: str) -> Iterator[str]:
+    """A migrated database beside the test database, for requests that really commit."""
+    url = twin_url(database_url, "_live")
+    asyncio.run(drop_database(url))
+    asyncio.run(create_database(url))
+    command.upgrade(alembic_config(url), "head")
+    yield url
+    asyncio.run(drop_database(url))
+
+
+@pytest.fixture
+async def live_client(live_url: str) -> AsyncIterator[AsyncClient]:
+    """A client of an app on the live database; the tables are emptied afterwards."""
+    app = create_app(Settings(database_url=SecretStr(live_url)))
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+    await app.state.engine.dispose()
+    await empty_tables(live_url)

@@ -1,6 +1,6 @@
 """Property-based API tests: schemathesis drives the app's own OpenAPI over real HTTP.
 
-Fixed seed, bounded examples. The service runs under uvicorn in a thread, on a scratch
+Fixed seed, bounded examples. The service runs under uvicorn in a thread, on the live
 database (these requests commit), so the rest of the suite keeps its clean transactions.
 """
 
@@ -14,22 +14,14 @@ from typing import Any
 import pytest
 import schemathesis
 import uvicorn
-from alembic import command
 from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
-    create_database,
-    create_engine,
-    drop_database,
-    twin_url,
-)
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.models import Base
-from tests.conftest import ROOT, alembic_config
+from tests.conftest import ROOT, empty_tables
 
 FUZZ = settings(
     max_examples=100,
@@ -47,30 +39,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def empty_tables(url: str) -> None:
-    """Delete every row, so each generated workflow starts from the same state."""
-    engine = create_engine(Settings(database_url=SecretStr(url)))
-    async with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            await connection.execute(table.delete())
-    await engine.dispose()
-
-
 @pytest.fixture(scope="module")
-def scratch_url(database_url: str) -> Iterator[str]:
-    """A migrated database beside the test database, dropped afterwards."""
-    scratch = twin_url(database_url, "_fuzz")
-    asyncio.run(drop_database(scratch))
-    asyncio.run(create_database(scratch))
-    command.upgrade(alembic_config(scratch), "head")
-    yield scratch
-    asyncio.run(drop_database(scratch))
-
-
-@pytest.fixture(scope="module")
-def base_url(scratch_url: str) -> Iterator[str]:
-    """The service on the scratch database, served by uvicorn on loopback."""
-    app = create_app(Settings(database_url=SecretStr(scratch_url)))
+def base_url(live_url: str) -> Iterator[str]:
+    """The service on the live database, served by uvicorn on loopback."""
+    app = create_app(Settings(database_url=SecretStr(live_url)))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -82,6 +54,7 @@ def base_url(scratch_url: str) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    asyncio.run(empty_tables(live_url))
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +73,9 @@ def test_every_operation_conforms_to_its_schema(api_schema: BaseSchema) -> None:
     check()
 
 
-def test_create_read_update_delete_chains_conform(api_schema: BaseSchema, scratch_url: str) -> None:
+def test_create_read_update_delete_chains_conform(api_schema: BaseSchema, live_url: str) -> None:
     class Workflows(api_schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
-            asyncio.run(empty_tables(scratch_url))
+            asyncio.run(empty_tables(live_url))
 
     Workflows.run(settings=settings(FUZZ, max_examples=30, stateful_step_count=6))

@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.database:create_sessionmaker",
     pkg ~ ".core.errors:add_error_handlers",
     pkg ~ ".core.logs:RequestIdMiddleware",
+    pkg ~ ".core.limits:BodySizeLimitMiddleware",
     pkg ~ ".core.logs:configure_logging",
     pkg ~ "." ~ cookiecutter.__plural ~ ".router:router as " ~ cookiecutter.__plural ~ "_router",
 ) }}
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "If-Match", "X-Request-ID"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router({{ cookiecutter.__plural }}_router)

@@ -5,6 +5,8 @@
 {%- set required = first_field(fields, "nullable", false) -%}
 """GET, PUT, PATCH and DELETE /{{ cookiecutter.__plural_path }}/{id}, with ETag and If-Match."""
 
+import logging
+
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
@@ -162,6 +164,18 @@ async def test_delete_returns_204_then_404(client: AsyncClient, app: FastAPI) ->
     assert_problem(again, 404)
 
 
+class Recorder(logging.Handler):
+    """Keeps the log records it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record."""
+        self.records.append(record)
+
+
 async def test_unexpected_error_returns_500_problem_without_internals(
     client: AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,10 +183,17 @@ async def test_unexpected_error_returns_500_problem_without_internals(
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(service, "get_{{ one }}", broken)
+    handler = Recorder()
+    logging.getLogger("{{ cookiecutter.package_name }}").addHandler(handler)
     transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as raw:
-        response = await raw.get(path(app, READ, MISSING_ID))
+    try:
+        async with AsyncClient(transport=transport, base_url="http://test") as raw:
+            response = await raw.get(path(app, READ, MISSING_ID))
+    finally:
+        logging.getLogger("{{ cookiecutter.package_name }}").removeHandler(handler)
     body = assert_problem(response, 500)
     assert "secret" not in response.text
     assert body["detail"] == "An unexpected error occurred."
-    assert response.headers["x-request-id"]
+    (record,) = [r for r in handler.records if r.exc_info]
+    assert getattr(record, "request_id", None) == response.headers["x-request-id"]
+    assert "secret internals" in str(record.exc_info[1] if record.exc_info else "")

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     bulk_max_items: int = Field(default=100, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies: 413")
 
     @field_validator("database_url", mode="before")
     @classmethod
