@@ -14,7 +14,10 @@ from pathlib import Path
 # option -> {value: paths to delete when the option has that value}; {core} is the
 # package's core/ directory, {plural} the entity's package name.
 OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {
-    "database": {"postgresql": ("{core}/sqlite.py",), "sqlite": ("{core}/postgresql.py",)},
+    "database": {
+        "postgresql": ("{core}/sqlite.py",),
+        "sqlite": ("{core}/postgresql.py", "tests/test_faults.py"),
+    },
     "pagination": {"cursor": ("{core}/offset.py",), "offset": ("{core}/keyset.py",)},
     "soft_delete": {False: ("tests/{plural}/test_soft_delete.py",)},
     "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore")},

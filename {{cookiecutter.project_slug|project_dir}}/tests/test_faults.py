@@ -1,0 +1,179 @@
+"""Database faults, simulated without touching the shared server: killed connections, an
+exhausted pool, and an outage through a TCP proxy that is cut and restored.
+
+Slower than the rest, so they form their own tier: `make test-faults` (pytest -m faults).
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
+from sqlalchemy import make_url, text
+
+{% set pkg = cookiecutter.package_name -%}
+{{ import_block(
+    pkg,
+    pkg ~ ".core.config:Settings",
+    pkg ~ ".core.postgresql:create_engine",
+    pkg ~ ".main:create_app",
+    "tests.conftest:empty_tables",
+    "tests." ~ cookiecutter.__plural ~ ".factories:CREATE",
+    "tests." ~ cookiecutter.__plural ~ ".factories:LIST",
+    "tests." ~ cookiecutter.__plural ~ ".factories:READ",
+    "tests." ~ cookiecutter.__plural ~ ".factories:create",
+    "tests." ~ cookiecutter.__plural ~ ".factories:path",
+) }}
+
+pytestmark = pytest.mark.faults
+
+
+class TcpProxy:
+    """Forwards a loopback port to the database; cut() drops and refuses every connection."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        """Listen (again) on the proxy's port."""
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        """Stop listening and abort every forwarded connection."""
+        assert self.server is not None
+        self.server.close()
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self.writers |= {writer, upstream_writer}
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
+        )
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()
+
+
+async def client_for(app: FastAPI) -> AsyncClient:
+    """A client that answers 500s instead of raising them."""
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    return AsyncClient(transport=transport, base_url="http://test")
+
+
+@pytest.fixture(autouse=True)
+async def _empty_live_tables(live_url: str) -> AsyncIterator[None]:
+    """These tests commit through their own apps: start each one from empty tables."""
+    yield
+    await empty_tables(live_url)
+
+
+@pytest.fixture
+async def proxy(live_url: str) -> AsyncIterator[TcpProxy]:
+    """A proxy in front of the live database's server."""
+    url = make_url(live_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    yield proxy
+    await proxy.cut()
+
+
+async def test_killed_connections_are_replaced(live_url: str, app: FastAPI) -> None:
+    live = create_app(Settings(database_url=SecretStr(live_url)))
+    async with await client_for(live) as client:
+        assert (await client.get(path(app, LIST))).status_code == 200
+        admin = create_engine(Settings(database_url=SecretStr(live_url)))
+        async with admin.connect() as connection:
+            killed = await connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        await admin.dispose()
+        assert killed
+        statuses = [(await client.get(path(app, LIST))).status_code for _ in range(20)]
+    await live.state.engine.dispose()
+    assert statuses == [200] * 20
+
+
+async def test_exhausted_pool_answers_503_within_the_timeout(live_url: str, app: FastAPI) -> None:
+    settings = Settings(
+        database_url=SecretStr(live_url), db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5
+    )
+    live = create_app(settings)
+    async with await client_for(live) as client:
+        held = await live.state.engine.connect()
+        started = time.monotonic()
+        response = await client.get(path(app, LIST))
+        elapsed = time.monotonic() - started
+        await held.close()
+        after = await client.get(path(app, LIST))
+    await live.state.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"]
+    assert elapsed < 2
+    assert after.status_code == 200
+
+
+async def test_outage_is_503_then_recovers_with_every_acknowledged_write(
+    live_url: str, app: FastAPI, proxy: TcpProxy
+) -> None:
+    via_proxy = make_url(live_url).set(host="127.0.0.1", port=proxy.port)
+    url = via_proxy.render_as_string(hide_password=False)
+    settings = Settings(database_url=SecretStr(url), db_connect_timeout=1, db_pool_timeout=2)
+    live = create_app(settings)
+    async with await client_for(live) as client:
+        acknowledged = await create(client, app)
+        await proxy.cut()
+        down = [
+            await client.get("/health/ready"),
+            await client.get(path(app, LIST)),
+            await client.post(path(app, CREATE), json={}),
+        ]
+        await proxy.start()
+        ready = 0
+        for _ in range(50):  # at most ~10 s
+            ready = (await client.get("/health/ready")).status_code
+            if ready == 200:
+                break
+            await asyncio.sleep(0.2)
+        again = await client.get(path(app, READ, acknowledged["id"]))
+    await live.state.engine.dispose()
+    assert [r.status_code for r in down[:2]] == [503, 503]
+    assert down[2].status_code in (422, 503)  # an invalid body may be refused before the DB
+    for response in down:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "Traceback" not in response.text
+    assert ready == 200
+    assert again.json() == acknowledged
+
+
+async def test_pgbouncer_mode_serves_requests(live_url: str, app: FastAPI) -> None:
+    settings = Settings(database_url=SecretStr(live_url), db_statement_cache_size=0)
+    live = create_app(settings)
+    async with await client_for(live) as client:
+        created = await create(client, app)
+        url = path(app, READ, created["id"])
+        statuses = [(await client.get(url)).status_code for _ in range(5)]
+    await live.state.engine.dispose()
+    assert statuses == [200] * 5
