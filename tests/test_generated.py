@@ -1,6 +1,7 @@
 """Slow tier: each baked project's migrations and own test suite, on real PostgreSQL."""
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -61,6 +62,16 @@ def test_generated_test_suite_passes(baked: dict[str, Path], case: str) -> None:
     assert " passed" in result.stdout
     assert "failed" not in result.stdout
     drop_database(f"template_{case}_test")
+
+
+def test_generated_fault_tier_passes(baked: dict[str, Path]) -> None:
+    """The default project's slower tier: killed connections, exhausted pool, outage."""
+    env = {"DATABASE_URL": f"{POSTGRES}/template_faults"}
+    command = [str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "faults"]
+    result = run(command, cwd=baked["book"], env=env)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert re.search(r"\b4 passed", result.stdout), result.stdout[-2000:]
+    drop_database("template_faults_test")
 
 
 def test_generated_project_installs_in_a_fresh_venv(baked: dict[str, Path], tmp_path: Path) -> None:
