@@ -17,6 +17,7 @@ from crudgen.pyfmt import LINE_LENGTH, Arg, Call
 
 INT32 = 2**31
 INT64 = 2**63
+JSON_SAFE = 2**53 - 1  # the largest integer every JSON client (IEEE doubles) reads exactly
 MAX_VARCHAR = 10_485_760  # PostgreSQL's limit for varchar(n)
 EXAMPLE = "title:str(200):unique, body:text?, price:decimal(10,2), status:enum(draft|published)"
 
@@ -54,16 +55,18 @@ _STR = ("eq", "contains")
 _RANGE = ("eq", "gte", "lte")
 # PostgreSQL text cannot hold NUL (0x00): refuse it at the edge (422), in every text input.
 _NO_NUL = r'pattern=r"^[^\x00]*$"'
-_URL = r'pattern=r"^https?://[^\s\x00]+$"'
+# \s differs between Rust (Pydantic) and ECMA (JSON Schema) regexes: spell out what is refused.
+_URL = r'pattern=r"^https?://[^\x00-\x20\x7f]+$"'
 KINDS: dict[str, Kind] = {
     "str": Kind("str", "sa.String", "str", ("max_length={0}", _NO_NUL), _STR, True, "", 1, "{0}"),
     "text": Kind("str", "sa.Text", "str", (_NO_NUL,), _STR, False, 'f"{name} {{i}}"'),
     "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i"),
-    "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-INT64}", f"le={INT64 - 1}"), _RANGE,
+    "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-JSON_SAFE}", f"le={JSON_SAFE}"), _RANGE,
                    True, "i"),
     "float": Kind("float", "sa.Double", "float", ("allow_inf_nan=False",), _RANGE, True, "i + 0.5"),
     "decimal": Kind("Decimal", "sa.Numeric", "Decimal",
-                    ("max_digits={0}", "decimal_places={1}", "allow_inf_nan=False"), _RANGE, True,
+                    ("max_digits={0}", "decimal_places={1}", "allow_inf_nan=False",
+                     "json_schema_extra=decimal_schema({0}, {1})"), _RANGE, True,
                     "", 2),
     "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0"),
     "date": Kind("date", "sa.Date", "date", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
@@ -315,6 +318,30 @@ class Field:
         return self.spec.sortable and not self.nullable
 
     @property
+    def bad_examples(self) -> list[str]:
+        """Python expressions of values the API must refuse with 422 (never a 500)."""
+        bad = {
+            "text": ['"nul \\x00 byte"'],
+            "int": [str(INT32), str(-INT32 - 1), '"twelve"'],
+            "bigint": [str(JSON_SAFE + 1), str(-JSON_SAFE - 1)],
+            "float": ['float("nan")', 'float("inf")'],
+            "bool": ['"maybe"'],
+            "date": ['"2024-02-30"'],
+            "datetime": ['"2024-01-01T00:00:00"', '"yesterday"'],
+            "uuid": ['"not-a-uuid"'],
+            "email": ['"not-an-email"'],
+            "url": ['"ftp://example.com"', '"https://"'],
+            "json": ["[1, 2]"],
+            "enum": ['"not_a_member"'],
+        }.get(self.kind, [])
+        if self.kind == "str":
+            bad = [f'"x" * {int(self.args[0]) + 1}', '"nul \\x00 byte"']
+        if self.kind == "decimal":
+            whole = int(self.args[0]) - int(self.args[1]) + 1
+            bad = [f'"{"9" * whole}"', 'float("nan")']
+        return bad
+
+    @property
     def example(self) -> str:
         """Python expression of `i` giving a distinct, valid JSON value for tests."""
         if self.kind == "enum":
@@ -488,7 +515,7 @@ def _with_default(field: Field, raw: str) -> Field:
         "str": lambda v: len(v) <= int(field.args[0]),
         "text": lambda v: True,
         "int": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and -INT32 <= int(v) < INT32,
-        "bigint": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and -INT64 <= int(v) < INT64,
+        "bigint": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and abs(int(v)) <= JSON_SAFE,
         "float": lambda v: re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v) is not None,
         "decimal": lambda v: _decimal_fits(v, int(field.args[0]), int(field.args[1])),
         "bool": lambda v: v in ("true", "false"),

@@ -170,7 +170,8 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from uuid import UUID\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
             "from book_service.books.models import BookStatus\n"
-            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT",
+            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
+            "from book_service.core.schemas import decimal_schema",
         ),
         (
             "pages:int?",
@@ -190,7 +191,8 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, EmailStr, "
             "Field\n\n"
             "from book_service.books.models import BookStatus\n"
-            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT",
+            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
+            "from book_service.core.schemas import decimal_schema",
         ),
     ],
 )

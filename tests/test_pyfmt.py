@@ -174,7 +174,7 @@ SWEEP_KINDS = (
     "str(10485760)",
     "text?",
     "int=-2147483648",
-    "bigint?:index=9223372036854775807",
+    "bigint?:index=9007199254740991",
     "float?=-0.5",
     "decimal(38,10)?:index=123.5",
     "decimal(1000,999)=0.5",

@@ -4,6 +4,7 @@
 {%- set unique = first_field(fields, "unique") -%}
 """POST /{{ cookiecutter.__plural_path }} and POST /{{ cookiecutter.__plural_path }}/bulk."""
 
+import json
 from typing import Any
 
 import pytest
@@ -27,6 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 UNIQUE = "{{ unique.name }}"
 {%- endif %}
+
+
+BAD_VALUES = [
+{%- for field in fields %}
+{%- for bad in field.bad_examples %}
+    ("{{ field.name }}", {{ bad }}),
+{%- endfor %}
+{%- endfor %}
+]
 
 
 async def test_create_returns_201_with_location_and_etag(client: AsyncClient, app: FastAPI) -> None:
@@ -59,6 +69,17 @@ async def test_create_wrong_type_returns_422(client: AsyncClient, app: FastAPI, 
     response = await client.post(path(app, CREATE), json={**payload(), field: [[]]})
     body = assert_problem(response, 422)
     assert body["errors"][0]["loc"][:2] == ["body", field]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_VALUES)
+async def test_create_out_of_bounds_value_returns_422(
+    client: AsyncClient, app: FastAPI, field: str, value: object
+) -> None:
+    body = json.dumps({**payload(), field: value})  # writes NaN and Infinity like JavaScript
+    headers = {"Content-Type": "application/json"}
+    response = await client.post(path(app, CREATE), content=body, headers=headers)
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["loc"][:2] == ["body", field]
 {%- if unique %}
 
 

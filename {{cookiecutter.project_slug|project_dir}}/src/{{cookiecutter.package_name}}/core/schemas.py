@@ -1,0 +1,15 @@
+"""Pieces shared by request schemas: what OpenAPI should say beyond Pydantic's defaults."""
+
+from typing import Any
+
+
+def decimal_schema(precision: int, scale: int) -> dict[str, Any]:
+    """The JSON schema of a decimal(precision, scale) input: a number in range with at most
+    `scale` decimals, or the same as a string (Pydantic's default would allow any string)."""
+    whole = precision - scale
+    bound = float("9" * whole + ("." + "9" * scale if scale else "")) if whole else 1 - 10**-scale
+    fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale else ""
+    number = {"type": "number", "minimum": -bound, "maximum": bound, "multipleOf": 10**-scale}
+    digits = f"[0-9]{{1,{whole}}}" if whole else "0"
+    string = {"type": "string", "pattern": rf"^-?{digits}{fraction}$"}
+    return {"anyOf": [number, string]}
