@@ -299,7 +299,7 @@ class Field:
         for param, op in self.filters:
             if op == "contains":
                 limit = self.spec.contains_max
-                bound = (f"max_length={self._sub(limit)}",) if limit else ()
+                bound: tuple[str, ...] = (f"max_length={self._sub(limit)}",) if limit else ()
                 bound += (_NO_NUL,)
                 lines.append(self._attribute(param, "str | None", "None", bound))
             else:
