@@ -9,21 +9,9 @@ from cookiecutter.exceptions import FailedHookException, OutputDirExistsExceptio
 
 from hooks import post_gen_project, pre_gen_project
 from tests.conftest import TEMPLATE, bake, run
+from tests.test_validate import VALID as VALID_ANSWERS
 
-VALID = {
-    "project_name": "Book Service",
-    "project_slug": "book-service",
-    "package_name": "book_service",
-    "description": "A book service.",
-    "author_name": "Ada",
-    "author_email": "ada@example.com",
-    "entity_name": "Book",
-    "entity_plural": "books",
-    "fields": "title:str(200):unique, pages:int?",
-    "id_type": "uuid",
-    "python_version": "3.11",
-    "_repo_dir": str(TEMPLATE),
-}
+VALID = {**VALID_ANSWERS, "description": "A book service.", "_repo_dir": str(TEMPLATE)}
 PAYLOAD = "__import__('os').system('touch {marker}')"
 BAD_ANSWERS = [
     ("project_name", ""),

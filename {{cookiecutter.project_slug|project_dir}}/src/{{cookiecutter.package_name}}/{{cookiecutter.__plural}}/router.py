@@ -87,17 +87,7 @@ async def replace_{{ one }}(
     response: Response,
 ) -> {{ cls }}Read:
     """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
-    changes = body.model_dump()
-    item = await service.update_{{ one }}(
-        session,
-        {{ one }}_id={{ one }}_id,
-        changes=changes,
-        versions=versions,
-    )
-    if item is None:
-        await raise_missing_or_stale(session, {{ one }}_id)
-    response.headers["ETag"] = etag(item.version)
-    return item
+    return await _write({{ one }}_id, body.model_dump(), session, versions, response)
 
 
 @router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
@@ -110,6 +100,16 @@ async def update_{{ one }}(
 ) -> {{ cls }}Read:
     """Change only the fields sent; 412 if If-Match is stale."""
     changes = body.model_dump(exclude_unset=True)
+    return await _write({{ one }}_id, changes, session, versions, response)
+
+
+async def _write(
+    {{ one }}_id: {{ cls }}Id,
+    changes: dict[str, object],
+    session: SessionDep,
+    versions: IfMatchDep,
+    response: Response,
+) -> {{ cls }}Read:
     item = await service.update_{{ one }}(
         session,
         {{ one }}_id={{ one }}_id,
