@@ -35,6 +35,11 @@ CASES: dict[str, dict[str, str]] = {
         "entity_name": "category",
         "fields": "name:str(80):unique:index, code:str(4)?",
     },
+    "no_unique": {
+        "project_name": "Plain Notes",
+        "entity_name": "Note",
+        "fields": "body:text, priority:int?",
+    },
     "all_types": {"project_name": "Every Type", "entity_name": "Specimen", "fields": ALL_TYPES},
     "long_names": {
         "project_name": "Northwind Procurement Purchase Order Svc",

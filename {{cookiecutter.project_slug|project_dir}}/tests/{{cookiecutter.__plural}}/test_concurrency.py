@@ -8,17 +8,17 @@ import asyncio
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
+{% set for_unique = ["tests." ~ many ~ ".factories:CREATE", "tests." ~ many ~ ".factories:LIST"] if unique else [] -%}
 {{ import_block(
     cookiecutter.package_name,
-    "tests." ~ many ~ ".factories:CREATE",
     "tests." ~ many ~ ".factories:FIELDS",
-    "tests." ~ many ~ ".factories:LIST",
     "tests." ~ many ~ ".factories:PROBLEM_JSON",
     "tests." ~ many ~ ".factories:READ",
     "tests." ~ many ~ ".factories:UPDATE",
     "tests." ~ many ~ ".factories:create",
     "tests." ~ many ~ ".factories:path",
     "tests." ~ many ~ ".factories:payload",
+    *for_unique
 ) }}
 
 CONCURRENT = 50

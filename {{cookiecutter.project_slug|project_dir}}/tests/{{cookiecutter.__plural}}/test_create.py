@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
     "tests." ~ many ~ ".factories:path",
     "tests." ~ many ~ ".factories:payload",
 ) }}
+
 {%- if unique %}
 
 UNIQUE = "{{ unique.name }}"
 {%- endif %}
-
 
 BAD_VALUES = [
 {%- for field in fields %}

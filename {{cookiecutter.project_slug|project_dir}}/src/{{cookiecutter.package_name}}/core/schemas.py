@@ -8,8 +8,8 @@ def decimal_schema(precision: int, scale: int) -> dict[str, Any]:
     `scale` decimals, or the same as a string (Pydantic's default would allow any string)."""
     whole = precision - scale
     bound = float("9" * whole + ("." + "9" * scale if scale else "")) if whole else 1 - 10**-scale
-    fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale else ""
+    fraction = r"(\.[0-9]{1," + str(scale) + "})?" if scale else ""
     number = {"type": "number", "minimum": -bound, "maximum": bound, "multipleOf": 10**-scale}
-    digits = f"[0-9]{{1,{whole}}}" if whole else "0"
-    string = {"type": "string", "pattern": rf"^-?{digits}{fraction}$"}
+    digits = "[0-9]{1," + str(whole) + "}" if whole else "0"
+    string = {"type": "string", "pattern": "^-?" + digits + fraction + "$"}
     return {"anyOf": [number, string]}
