@@ -106,7 +106,7 @@ def next_steps(context: Mapping[str, object]) -> str:
             f"Generated {slug}. Next:",
             f"  cd {slug}",
             "  make install     # uv sync: the service and its dev tools in .venv",
-            "  make migrate     # alembic upgrade head (DATABASE_URL is in .env)",
+            "  make migrate     # create the database if missing, alembic upgrade head",
             "  make run         # http://127.0.0.1:8000/docs",
             "  make test        # pytest against the <database>_test twin",
         ]
