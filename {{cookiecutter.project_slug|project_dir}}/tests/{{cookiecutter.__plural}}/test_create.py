@@ -46,6 +46,7 @@ async def test_create_returns_201_with_location_and_etag(client: AsyncClient, ap
     assert response.headers["location"] == path(app, READ, body["id"])
     assert response.headers["etag"] == '"1"'
     assert {name: body[name] for name in FIELDS} == payload()
+    assert set(body) == {"id", *FIELDS, "version", "created_at", "updated_at"}
     assert body["version"] == 1
     assert body["created_at"] == body["updated_at"]
 
@@ -55,7 +56,7 @@ async def test_create_unknown_field_returns_422(client: AsyncClient, app: FastAP
     assert_problem(response, 422)
 
 
-@pytest.mark.parametrize("owned", ["id", "version", "created_at", "updated_at"])
+@pytest.mark.parametrize("owned", ["id", "version", "created_at", "updated_at"{{ ', "deleted_at"' if cookiecutter.soft_delete else "" }}])
 async def test_create_server_owned_field_returns_422(
     client: AsyncClient, app: FastAPI, owned: str
 ) -> None:
