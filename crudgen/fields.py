@@ -66,7 +66,7 @@ KINDS: dict[str, Kind] = {
     "float": Kind("float", "sa.Double", "float", ("allow_inf_nan=False",), _RANGE, True, "i + 0.5"),
     "decimal": Kind("Decimal", "sa.Numeric", "Decimal",
                     ("max_digits={0}", "decimal_places={1}", "allow_inf_nan=False",
-                     "json_schema_extra=decimal_schema({0}, {1})"), _RANGE, True,
+                     "json_schema_extra=decimal_schema({0}, {1}{null})"), _RANGE, True,
                     "", 2),
     "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0"),
     "date": Kind("date", "sa.Date", "date", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
@@ -143,8 +143,12 @@ class Field:
         """(CONSTANT, value) pairs of an enum field."""
         return [(value.upper(), value) for value in self.args]
 
-    def _sub(self, text: str) -> str:
-        return text.format(*self.args, enum=self.enum_class)
+    def _sub(self, text: str, *, nullable: bool = False) -> str:
+        null = ", nullable=True" if nullable else ""
+        return text.format(*self.args, enum=self.enum_class, null=null)
+
+    def _constraints(self, *, nullable: bool) -> tuple[str, ...]:
+        return tuple(self._sub(c, nullable=nullable) for c in self.spec.constraints)
 
     @property
     def python_type(self) -> str:
@@ -283,7 +287,7 @@ class Field:
         if mode == "read":
             return f"{self.name}: {self.annotation}"
         schema = self._sub(self.spec.schema)
-        constraints = tuple(self._sub(c) for c in self.spec.constraints)
+        constraints = self._constraints(nullable=self.nullable)
         annotation = f"{schema} | None" if self.nullable else schema
         if mode == "update":  # absent means unchanged; null only where the column allows it
             update = f"{schema} | MISSING" + (" | None" if self.nullable else "")
@@ -294,7 +298,7 @@ class Field:
     def filter_lines(self) -> list[Arg]:
         """Query-model attributes of this field's list filters."""
         schema = self._sub(self.spec.schema)
-        constraints = tuple(self._sub(c) for c in self.spec.constraints)
+        constraints = self._constraints(nullable=True)
         lines = []
         for param, op in self.filters:
             if op == "contains":

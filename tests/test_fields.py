@@ -31,6 +31,7 @@ INT64 = "ge=-9007199254740991, le=9007199254740991"
 DECIMAL = (
     "max_digits=10, decimal_places=2, allow_inf_nan=False, json_schema_extra=decimal_schema(10, 2)"
 )
+NULL_DECIMAL = DECIMAL.replace("(10, 2)", "(10, 2, nullable=True)")
 URL = 'max_length=2048, pattern=r"^https?://[^\\x00-\\x20\\x7f]+$"'
 NO_NUL = 'pattern=r"^[^\\x00]*$"'
 ENUM_MODEL = (
@@ -276,7 +277,7 @@ def test_schema_line_renders_exact(dsl: str, create: str, update: str, read: str
         (INT + "?", f"pages: int | None = Field(default=None, {INT32})"),
         (BIGINT + "?", f"views: int | None = Field(default=None, {INT64})"),
         (FLOAT + "?", "rating: float | None = Field(default=None, allow_inf_nan=False)"),
-        (DEC + "?", f"price: Decimal | None = Field(default=None, {DECIMAL})"),
+        (DEC + "?", f"price: Decimal | None = Field(default=None, {NULL_DECIMAL})"),
         (BOOL + "?", "active: bool | None = None"),
         (DATE + "?", "published_on: date | None = None"),
         (DATETIME + "?", "released_at: AwareDatetime | None = None"),
@@ -352,9 +353,9 @@ def test_schema_line_long_explodes_at_indent() -> None:
         (
             DEC,
             [
-                f"price: Decimal | None = Field(default=None, {DECIMAL})",
-                f"price_gte: Decimal | None = Field(default=None, {DECIMAL})",
-                f"price_lte: Decimal | None = Field(default=None, {DECIMAL})",
+                f"price: Decimal | None = Field(default=None, {NULL_DECIMAL})",
+                f"price_gte: Decimal | None = Field(default=None, {NULL_DECIMAL})",
+                f"price_lte: Decimal | None = Field(default=None, {NULL_DECIMAL})",
             ],
         ),
         (BOOL, ["active: bool | None = None"]),

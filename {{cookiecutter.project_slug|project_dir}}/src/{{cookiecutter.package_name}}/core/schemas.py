@@ -3,13 +3,14 @@
 from typing import Any
 
 
-def decimal_schema(precision: int, scale: int) -> dict[str, Any]:
+def decimal_schema(precision: int, scale: int, *, nullable: bool = False) -> dict[str, Any]:
     """The JSON schema of a decimal(precision, scale) input: a number in range with at most
-    `scale` decimals, or the same as a string (Pydantic's default would allow any string)."""
+    `scale` decimals, or the same as a string (Pydantic's default would allow any string),
+    or null when the field is nullable."""
     whole = precision - scale
     bound = float("9" * whole + ("." + "9" * scale if scale else "")) if whole else 1 - 10**-scale
     fraction = r"(\.[0-9]{1," + str(scale) + "})?" if scale else ""
     number = {"type": "number", "minimum": -bound, "maximum": bound, "multipleOf": 10**-scale}
     digits = "[0-9]{1," + str(whole) + "}" if whole else "0"
     string = {"type": "string", "pattern": "^-?" + digits + fraction + "$"}
-    return {"anyOf": [number, string]}
+    return {"anyOf": [number, string, *([{"type": "null"}] if nullable else [])]}
