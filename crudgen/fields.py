@@ -70,7 +70,7 @@ KINDS: dict[str, Kind] = {
                     "", 2),
     "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0"),
     "date": Kind("date", "sa.Date", "date", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
-    "datetime": Kind("datetime", "sa.DateTime", "AwareDatetime", (), _RANGE, True,
+    "datetime": Kind("datetime", "sa.DateTime", "UtcDatetime", (), _RANGE, True,
                      'f"2024-01-01T00:{{i // 60 % 60:02d}}:{{i % 60:02d}}Z"'),
     "uuid": Kind("UUID", "sa.Uuid", "UUID", (), ("eq",), True,
                  'f"00000000-0000-4000-8000-{{i:012d}}"'),
@@ -96,7 +96,7 @@ _SQLITE_TYPES: dict[str, tuple[Callable[[Field], Call], Callable[[Field], Call]]
 KNOWN_IMPORTS = {
     "Annotated": "typing:Annotated", "Any": "typing:Any", "Decimal": "decimal:Decimal",
     "date": "datetime:date", "datetime": "datetime:datetime", "UUID": "uuid:UUID",
-    "AwareDatetime": "pydantic:AwareDatetime", "EmailStr": "pydantic:EmailStr",
+    "EmailStr": "pydantic:EmailStr",
     "Field": "pydantic:Field",
     "MISSING": "pydantic:MISSING",
 }  # fmt: skip
@@ -331,7 +331,7 @@ class Field:
             "float": ['float("nan")', 'float("inf")'],
             "bool": ['"maybe"'],
             "date": ['"2024-02-30"'],
-            "datetime": ['"2024-01-01T00:00:00"', '"yesterday"'],
+            "datetime": ['"2024-01-01T00:00:00"', '"yesterday"', '"0001-01-01T00:00:00+01:00"'],
             "uuid": ['"not-a-uuid"'],
             "email": ['"not-an-email"'],
             "url": ['"ftp://example.com"', '"https://"'],

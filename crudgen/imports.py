@@ -95,6 +95,7 @@ def schema_imports(
     specs += ["uuid:UUID"] if id_type == "uuid" else []
     specs += [f"{package}.{plural}.models:{f.enum_class}" for f in fields if f.kind == "enum"]
     specs += [f"{package}.core.schemas:decimal_schema" for f in fields if f.kind == "decimal"]
+    specs += [f"{package}.core.schemas:UtcDatetime" for f in fields if f.kind == "datetime"]
     lines = [layout(f.schema_line(mode)) for f in fields for mode in ("create", "update", "read")]
     lines += [layout(line) for f in fields for line in f.filter_lines]
     return import_block(package, *specs, *imports_for(*lines))

@@ -237,8 +237,8 @@ def test_sa_type_renders_exact(dsl: str, model: str, migration: str) -> None:
         ),
         (
             DATETIME,
-            "released_at: AwareDatetime",
-            "released_at: AwareDatetime | MISSING = MISSING",
+            "released_at: UtcDatetime",
+            "released_at: UtcDatetime | MISSING = MISSING",
             "released_at: datetime",
         ),
         (UUID_, "ref: UUID", "ref: UUID | MISSING = MISSING", "ref: UUID"),
@@ -280,7 +280,7 @@ def test_schema_line_renders_exact(dsl: str, create: str, update: str, read: str
         (DEC + "?", f"price: Decimal | None = Field(default=None, {NULL_DECIMAL})"),
         (BOOL + "?", "active: bool | None = None"),
         (DATE + "?", "published_on: date | None = None"),
-        (DATETIME + "?", "released_at: AwareDatetime | None = None"),
+        (DATETIME + "?", "released_at: UtcDatetime | None = None"),
         (UUID_ + "?", "ref: UUID | None = None"),
         (EMAIL + "?", "contact: EmailStr | None = None"),
         (URL_ + "?", f"homepage: str | None = Field(default=None, {URL})"),
@@ -370,9 +370,9 @@ def test_schema_line_long_explodes_at_indent() -> None:
         (
             DATETIME,
             [
-                "released_at: AwareDatetime | None = None",
-                "released_at_gte: AwareDatetime | None = None",
-                "released_at_lte: AwareDatetime | None = None",
+                "released_at: UtcDatetime | None = None",
+                "released_at_gte: UtcDatetime | None = None",
+                "released_at_lte: UtcDatetime | None = None",
             ],
         ),
         (UUID_, ["ref: UUID | None = None"]),

@@ -188,11 +188,10 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from decimal import Decimal\n"
             "from typing import Any, Literal\n"
             "from uuid import UUID\n\n"
-            "from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, EmailStr, "
-            "Field\n\n"
+            "from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field\n\n"
             "from book_service.books.models import BookStatus\n"
             "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
-            "from book_service.core.schemas import decimal_schema",
+            "from book_service.core.schemas import UtcDatetime, decimal_schema",
         ),
     ],
 )

@@ -1,6 +1,21 @@
 """Pieces shared by request schemas: what OpenAPI should say beyond Pydantic's defaults."""
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        msg = "must fall between years 1 and 9999 once converted to UTC"
+        raise ValueError(msg) from None
+
+
+# Timezone-aware input, stored and returned in UTC (a time with no UTC equivalent is a 422).
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 def decimal_schema(precision: int, scale: int, *, nullable: bool = False) -> dict[str, Any]:
