@@ -1,7 +1,8 @@
-"""Wire the generated project: drop unneeded files, write .env, print the next steps.
+"""Wire the generated project: drop unneeded files, write .env and the answers, optionally
+make the first commit, print the next steps.
 
-Pure functions decide; only `remove` and `write_env` touch the disk. No network, no
-installs: generation stays fast and works offline.
+Pure functions decide (`paths_to_remove`, `answers`, `git_commands`, `next_steps`); the
+steps in `main` act on them. No network, no installs: generation stays fast and offline.
 """
 
 import json

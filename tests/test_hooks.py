@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 
+from crudgen.extension import project_dir
 from hooks import post_gen_project, pre_gen_project
 from tests.conftest import TEMPLATE, bake, run
 from tests.test_validate import VALID as VALID_ANSWERS
@@ -215,3 +216,57 @@ def test_bake_with_init_git_makes_one_clean_commit(tmp_path: Path) -> None:
     tracked = run(["git", "ls-files"], cwd=project).stdout.splitlines()
     assert ".env" not in tracked
     assert ".env.example" in tracked
+
+
+CORE = "src/book_service/core"
+CHOICES = {"package_name": "book_service", "__plural": "books", "database": "postgresql",
+           "pagination": "cursor", "soft_delete": True, "docker": True, "ci": "github"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "removed"),
+    [
+        ({}, [".gitlab-ci.yml", f"{CORE}/offset.py", f"{CORE}/sqlite.py"]),
+        (
+            {"database": "sqlite", "pagination": "offset"},
+            [
+                ".gitlab-ci.yml",
+                f"{CORE}/keyset.py",
+                f"{CORE}/postgresql.py",
+                "tests/test_faults.py",
+            ],
+        ),
+        (
+            {"soft_delete": False, "docker": False, "ci": "none"},
+            [
+                ".dockerignore",
+                ".github",
+                ".gitlab-ci.yml",
+                "Dockerfile",
+                "compose.yaml",
+                f"{CORE}/offset.py",
+                f"{CORE}/sqlite.py",
+                "tests/books/test_soft_delete.py",
+            ],
+        ),
+        ({"ci": "gitlab"}, [".github", f"{CORE}/offset.py", f"{CORE}/sqlite.py"]),
+    ],
+)
+def test_paths_to_remove_follows_the_options(
+    changes: dict[str, object], removed: list[str]
+) -> None:
+    assert post_gen_project.paths_to_remove({**CHOICES, **changes}) == removed
+
+
+@pytest.mark.parametrize(
+    ("slug", "directory"),
+    [
+        ("book-service", "book-service"),
+        ("../../etc", "etc"),
+        ("/abs/path", "abs-path"),
+        ("", "invalid-project-slug"),
+        ("..", "invalid-project-slug"),
+    ],
+)
+def test_project_dir_stays_inside_the_output_folder(slug: str, directory: str) -> None:
+    assert project_dir(slug) == directory
