@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -15,9 +16,21 @@ from crudgen.imports import import_block, model_imports, schema_imports
 from crudgen.pyfmt import layout, python_list
 
 
-def new_revision_id() -> str:
-    """A fresh Alembic revision id (12 hex digits, like `alembic revision` makes)."""
-    return secrets.token_hex(6)
+# Resolved when cookiecutter (or cruft) imports this extension, while the working directory
+# is still the one the template path is relative to; the hooks run elsewhere.
+TEMPLATE_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def template_root() -> str:
+    """Absolute path of the template checkout, so hooks can import crudgen from anywhere."""
+    return TEMPLATE_ROOT
+
+
+def revision_id(*parts: object) -> str:
+    """A stable Alembic revision id (12 hex digits) derived from what the revision creates:
+    the same answers always give the same id, so re-rendering changes no file."""
+    text = "\x1f".join(str(part) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
@@ -54,7 +67,8 @@ class CrudExtension(Extension):
             layout=layout,
         )
         environment.globals.update(
-            new_revision_id=new_revision_id,
+            revision_id=revision_id,
+            template_root=template_root,
             entity_fields=entity_fields,
             import_block=import_block,
             model_imports=model_imports,

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Mapping
 
 
-def main(context: Mapping[str, object]) -> int:
+def main(context: Mapping[str, object], template_root: str) -> int:
     """Print one line per invalid answer; 1 if there was any, else 0."""
-    sys.path.insert(0, str(context.get("_repo_dir", ".")))
+    sys.path.insert(0, template_root)
     from crudgen.validate import validate_context
 
     errors = validate_context(context)
@@ -23,4 +23,7 @@ def main(context: Mapping[str, object]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}""")))
+    # The hook runs in the output directory, so a relative template path (`cookiecutter .`,
+    # cruft's checkouts) cannot locate crudgen: the extension hands over its absolute path.
+    root = json.loads(r'''{{ template_root()|tojson }}''')
+    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}"""), root))

@@ -5,7 +5,6 @@
 
 Revision ID: {{ cookiecutter.__revision }}
 Revises:
-Create Date: {{ cookiecutter.__revision_date|replace("_", "-") }}
 """
 
 from collections.abc import Sequence
