@@ -12,9 +12,8 @@ from jinja2.ext import Extension
 
 from crudgen import naming
 from crudgen.fields import Field, first_field, parse_fields, sort_literal
-from crudgen.imports import import_block, model_imports, schema_imports
+from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
 from crudgen.pyfmt import layout, python_list
-
 
 # Resolved when cookiecutter (or cruft) imports this extension, while the working directory
 # is still the one the template path is relative to; the hooks run elsewhere.
@@ -71,6 +70,7 @@ class CrudExtension(Extension):
             template_root=template_root,
             entity_fields=entity_fields,
             import_block=import_block,
+            dunder_all=dunder_all,
             model_imports=model_imports,
             schema_imports=schema_imports,
             sort_literal=sort_literal,

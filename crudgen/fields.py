@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from crudgen.naming import attribute_name
 from crudgen.pyfmt import LINE_LENGTH, Arg, Call
 
 INT32 = 2**31
@@ -134,6 +135,11 @@ class Field:
         return KINDS[self.kind]
 
     @property
+    def attr(self) -> str:
+        """Python attribute in the model and schemas (`from_` for the JSON name `from`)."""
+        return attribute_name(self.name)
+
+    @property
     def enum_class(self) -> str:
         """Name of the generated StrEnum for an enum field (BookStatus)."""
         return self.entity_class + "".join(p.capitalize() for p in self.name.split("_"))
@@ -203,12 +209,13 @@ class Field:
     @property
     def model_line(self) -> Call:
         """`name: Mapped[...] = mapped_column(...)` of the model."""
-        args: list[Arg] = [self.sa_type()]
+        column_name = [f'"{self.name}"'] if self.attr != self.name else []
+        args: list[Arg] = [*column_name, self.sa_type()]
         args += ["unique=True"] if self.unique and not self.partial_unique else []
         args += ["index=True"] if self.plain_index else []
         if self.server_default is not None:
             args.append(f"server_default={self.server_default}")
-        return Call(f"{self.name}: Mapped[{self.annotation}] = mapped_column", tuple(args))
+        return Call(f"{self.attr}: Mapped[{self.annotation}] = mapped_column", tuple(args))
 
     @property
     def migration_column(self) -> Call:
@@ -273,19 +280,24 @@ class Field:
         """op.drop_index(...) undoing migration_index."""
         return Call("op.drop_index", (f'op.f("{self.index_name}")', f'table_name="{self.table}"'))
 
+    @staticmethod
     def _attribute(
-        self, name: str, annotation: str, default: str | None, constraints: tuple[str, ...]
+        name: str, annotation: str, default: str | None, constraints: tuple[str, ...]
     ) -> Arg:
-        plain = f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
+        """`attr: annotation [= default]`, or `= Field(...)` with constraints or an alias."""
+        attr = attribute_name(name)
+        if attr != name:
+            constraints = (f'alias="{name}"', *constraints)
+        plain = f"{attr}: {annotation}" + (f" = {default}" if default is not None else "")
         if not constraints and (default is None or len(plain) <= LINE_LENGTH - 4):
             return plain
         head = () if default is None else (f"default={default}",)
-        return Call(f"{name}: {annotation} = Field", head + constraints)
+        return Call(f"{attr}: {annotation} = Field", head + constraints)
 
     def schema_line(self, mode: str) -> Arg:
         """Attribute of the Create ("create"), Update ("update") or Read ("read") schema."""
         if mode == "read":
-            return f"{self.name}: {self.annotation}"
+            return self._attribute(self.name, self.annotation, None, ())
         schema = self._sub(self.spec.schema)
         constraints = self._constraints(nullable=self.nullable)
         annotation = f"{schema} | None" if self.nullable else schema

@@ -35,6 +35,18 @@ PYTHON_RESERVED = frozenset(
         *(n for n in dir(builtins) if not n.startswith("_")),
     ]
 )
+# Lowercase names already bound where a field's attribute lives: what the generated entity
+# modules import (date, datetime, sa ...), and what BaseModel or the declarative Base define.
+# A field of that name would shadow it in the class body.
+_TAKEN_ATTRIBUTES = frozenset({
+    "date", "datetime", "sa", "uuid4", "enum_values", "decimal_schema", "metadata", "registry",
+    "construct", "copy", "from_orm", "json", "parse_file", "parse_obj", "parse_raw", "schema",
+    "schema_json", "update_forward_refs", "validate", "model_computed_fields", "model_config",
+    "model_construct", "model_copy", "model_dump", "model_dump_json", "model_extra",
+    "model_fields", "model_fields_set", "model_json_schema", "model_parametrized_name",
+    "model_post_init", "model_rebuild", "model_validate", "model_validate_json",
+    "model_validate_strings",
+})  # fmt: skip
 
 _UNINFLECTED = frozenset({
     "news", "series", "species", "data", "equipment", "information", "sheep", "fish", "deer",
@@ -123,3 +135,10 @@ def table_name(entity: str) -> str:
     """
     name = snake(entity)
     return pluralize(name) if name in SQL_RESERVED else name
+
+
+def attribute_name(name: str) -> str:
+    """The Python attribute of a field whose JSON (and column) name is `name`: the name
+    itself, or `name_` where it is a keyword, a builtin or already bound in the class body
+    (`from` -> `from_`, `type` -> `type_`); the schemas alias it back to `name`."""
+    return f"{name}_" if name in PYTHON_RESERVED or name in _TAKEN_ATTRIBUTES else name

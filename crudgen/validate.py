@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 
 from crudgen.fields import Field, FieldsError, field_errors, parse_fields, split_items
-from crudgen.naming import PYTHON_RESERVED, SQL_RESERVED, pascal, pluralize, snake, table_name
+from crudgen.naming import PYTHON_RESERVED, pascal, pluralize, snake, table_name
 
 DASH = " — "
 PG_MAX_IDENTIFIER = 63
@@ -43,12 +43,11 @@ PROJECT_NAMES = frozenset({
     "httpx", "pytest", "uvicorn", "starlette", "migrations", "tests", "src",
 })  # fmt: skip
 SERVER_COLUMNS = frozenset(("id", "version", "created_at", "updated_at", "deleted_at"))
-MODEL_ATTRIBUTES = frozenset(("metadata", "registry", "model_config", "model_fields"))
-LIST_PARAMETERS = frozenset(("limit", "offset", "cursor", "sort", "total", "items", "next_cursor"))
-IMPORTED_NAMES = frozenset({
+LIST_PARAMETERS = frozenset(("limit", "offset", "cursor", "sort"))
+ENTITY_IMPORTED = frozenset({
     "date", "datetime", "decimal", "uuid", "enum", "annotated", "any", "field", "mapped", "sa",
+    "status", "query", "depends", "request", "response",
 })  # fmt: skip
-ENTITY_IMPORTED = IMPORTED_NAMES | {"status", "query", "depends", "request", "response"}
 SCHEMA_SUFFIXES = frozenset(("Create", "Read", "Update", "Dep"))
 
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -224,24 +223,16 @@ def _parsed_items(text: object) -> list[tuple[str, Field]]:
 
 
 def _field_rule(field: Field, filters: Mapping[str, str]) -> str | None:
-    """Why one field name would break the generated service, or None."""
+    """Why one field name cannot be served, or None. Names that clash only with Python
+    (keywords, builtins, imports) or SQL (reserved words) are served: the attribute is
+    aliased (`from_` for `from`) and SQLAlchemy quotes the column."""
     name = field.name
     if len(name) > MAX_LENGTH["field"]:
         return f"field name is {len(name)} characters; {_too_long('field')}"
     if name in SERVER_COLUMNS:
         return f"{name!r} is a server-owned column"
-    if name in MODEL_ATTRIBUTES:
-        return f"{name!r} is reserved by SQLAlchemy or Pydantic models"
     if name in LIST_PARAMETERS:
-        return f"{name!r} is a query parameter or key of the list endpoint"
-    if name.lower() in IMPORTED_NAMES:
-        return f"{name!r} is a name the generated code imports"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"{name!r} is a Python keyword"
-    if name in PYTHON_RESERVED:
-        return f"{name!r} is a Python builtin"
-    if name.lower() in SQL_RESERVED:
-        return f"{name!r} is an SQL reserved word"
+        return f"{name!r} is a query parameter of the list endpoint, so it could not be a filter"
     if name in filters:
         return f"{name!r} collides with a list filter of field {filters[name]!r}"
     if field.kind == "enum" and pascal(name) in SCHEMA_SUFFIXES:
@@ -272,11 +263,16 @@ def fields_errors(text: str, entity: str) -> list[str]:
         if param != field.name
     }
     seen: set[str] = set()
+    attributes: dict[str, str] = {}
     for item, field in parsed:
         rule = _field_rule(field, filters)
         if rule is None and field.name in seen:
             rule = f"duplicate field name {field.name!r}"
+        elif rule is None and attributes.get(field.attr, field.name) != field.name:
+            other = attributes[field.attr]
+            rule = f"{field.name!r} and {other!r} would share the Python attribute {field.attr!r}"
         seen.add(field.name)
+        attributes.setdefault(field.attr, field.name)
         renamed = f"{owner}_{field.name}"
         if len(field.name) > MAX_LENGTH["field"]:
             renamed = field.name[: MAX_LENGTH["field"]].rstrip("_")

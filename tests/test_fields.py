@@ -1355,3 +1355,25 @@ def test_field_errors_suggestion_parses(text: str, suggestion: str) -> None:
     assert match is not None
     assert match[1] == suggestion
     assert field_errors(suggestion) == []
+
+
+@pytest.mark.parametrize("name", ["from", "type", "date", "metadata", "json", "class", "sa"])
+def test_clashing_names_are_aliased_not_renamed(name: str) -> None:
+    """The JSON and column name stay as written; only the Python attribute gets a `_`."""
+    (field,) = parse_fields(f"{name}:date?")
+    assert field.attr == f"{name}_"
+    assert flat(field.model_line).startswith(
+        f'{name}_: Mapped[date | None] = mapped_column("{name}"'
+    )
+    assert flat(field.schema_line("read")) == f'{name}_: date | None = Field(alias="{name}")'
+    create = flat(field.schema_line("create"))
+    assert create == f'{name}_: date | None = Field(default=None, alias="{name}")'
+    assert flat(field.migration_column).startswith(f'sa.Column("{name}", ')
+    assert field.filters[0] == (name, "eq")
+
+
+@pytest.mark.parametrize("name", ["order", "user", "group", "title", "to"])
+def test_names_free_in_python_keep_their_attribute(name: str) -> None:
+    (field,) = parse_fields(f"{name}:int")
+    assert field.attr == name
+    assert flat(field.schema_line("read")) == f"{name}: int"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crudgen.fields import EXAMPLE, parse_fields
-from crudgen.imports import import_block, model_imports, schema_imports
+from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
 
 RUFF = Path(sys.executable).with_name("ruff")
 PKG = "book_service"
@@ -336,3 +336,17 @@ def test_model_imports_on_sqlite_use_the_aware_and_exact_types() -> None:
         "from book_service.core.models import Base\n"
         "from book_service.core.sqlite import AwareDateTime, ScaledDecimal"
     )
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("Base", "Book"), '__all__ = ["Base", "Book"]'),
+        (("Base", "Article"), '__all__ = ["Article", "Base"]'),
+        (("Base", "X9"), '__all__ = ["X9", "Base"]'),
+        (("Base", "A"), '__all__ = ["A", "Base"]'),
+        (("Base", "Item10", "Item9"), '__all__ = ["Base", "Item9", "Item10"]'),
+    ],
+)
+def test_dunder_all_is_in_ruffs_isort_order(names: tuple[str, ...], expected: str) -> None:
+    assert dunder_all(*names) == expected

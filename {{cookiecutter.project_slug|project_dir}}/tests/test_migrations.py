@@ -12,7 +12,8 @@ from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
     drop_database,
     twin_url,
 )
-from tests.conftest import alembic_config
+
+from .conftest import alembic_config
 
 
 @pytest.fixture

@@ -3,4 +3,4 @@
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(pkg, pkg ~ ".core.models:Base", pkg ~ "." ~ cookiecutter.__plural ~ ".models:" ~ cookiecutter.__entity_class) }}
 
-__all__ = ["Base", "{{ cookiecutter.__entity_class }}"]
+{{ dunder_all("Base", cookiecutter.__entity_class) }}

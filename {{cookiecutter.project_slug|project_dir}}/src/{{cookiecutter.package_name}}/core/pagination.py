@@ -28,11 +28,11 @@ def apply_filters(
     statement: sa.Select[Any], params: BaseModel, filters: Sequence[Filter]
 ) -> sa.Select[Any]:
     """Add a WHERE clause for every filter parameter the client sent."""
+    sent = params.model_dump(exclude_none=True)  # keyed by query parameter (alias) names
     for name, column_name, op in filters:
-        value = getattr(params, name)
-        if value is not None:
+        if name in sent:
             column = statement.selected_columns[column_name]
-            statement = statement.where(OPERATORS[op](column, value))
+            statement = statement.where(OPERATORS[op](column, sent[name]))
     return statement
 
 

@@ -42,7 +42,7 @@ class {{ cls }}Read(BaseModel):
 class {{ cls }}ListParams(BaseModel):
     """Query string of the list: filters, sort order and page."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
 {% for field in fields %}
 {%- for line in field.filter_lines %}
 {{ line|layout(4) }}
