@@ -50,6 +50,9 @@ class Kind:
     example: str  # Python expression of `i` giving a distinct valid JSON value
     arity: int = 0  # number of DSL args (-1: enum, one or more)
     contains_max: str | None = None  # max_length of the `contains` filter
+    # Create/Update annotation where bodies need the JSON type itself (`true` is not 1, nor
+    # "1" a number; query strings are text): a shared type that carries the constraints.
+    body: str = ""
 
 
 _STR = ("eq", "contains")
@@ -61,19 +64,19 @@ _URL = r'pattern=r"^https?://[^\x00-\x20\x7f]+$"'
 KINDS: dict[str, Kind] = {
     "str": Kind("str", "sa.String", "str", ("max_length={0}", _NO_NUL), _STR, True, "", 1, "{0}"),
     "text": Kind("str", "sa.Text", "str", (_NO_NUL,), _STR, False, 'f"{name} {{i}}"'),
-    "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i"),
+    "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i",
+                body="Int32"),
     "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-JSON_SAFE}", f"le={JSON_SAFE}"), _RANGE,
-                   True, "i"),
-    "float": Kind("float", "sa.Double", "float", ("allow_inf_nan=False",), _RANGE, True, "i + 0.5"),
-    "decimal": Kind("Decimal", "sa.Numeric", "Decimal",
-                    ("max_digits={0}", "decimal_places={1}", "allow_inf_nan=False",
-                     "json_schema_extra=decimal_schema({0}, {1}{null})"), _RANGE, True,
-                    "", 2),
-    "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0"),
-    "date": Kind("date", "sa.Date", "date", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
+                   True, "i", body="JsonSafeInt"),
+    "float": Kind("float", "sa.Double", "float", ("allow_inf_nan=False",), _RANGE, True, "i + 0.5",
+                  body="JsonFloat"),
+    "decimal": Kind("Decimal", "sa.Numeric", "Annotated[Decimal, digits({0}, {1})]", (),
+                    _RANGE, True, "", 2),
+    "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0", body="JsonBool"),
+    "date": Kind("date", "sa.Date", "IsoDate", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
     "datetime": Kind("datetime", "sa.DateTime", "UtcDatetime", (), _RANGE, True,
                      'f"2024-01-01T00:{{i // 60 % 60:02d}}:{{i % 60:02d}}Z"'),
-    "uuid": Kind("UUID", "sa.Uuid", "UUID", (), ("eq",), True,
+    "uuid": Kind("UUID", "sa.Uuid", "UuidText", (), ("eq",), True,
                  'f"00000000-0000-4000-8000-{{i:012d}}"'),
     "email": Kind("str", "sa.String", "EmailStr", (), _STR, True, 'f"user{{i}}@example.com"',
                   0, "320"),
@@ -105,7 +108,8 @@ KNOWN_IMPORTS = {
 
 def imports_for(*codes: str) -> list[str]:
     """The "module:Name" imports that pieces of generated code refer to."""
-    names = {name for code in codes for name in re.findall(r"[A-Za-z_]\w*", code)}
+    bare = [re.sub(r'"(?:[^"\\]|\\.)*"', '""', code) for code in codes]  # names, not strings
+    names = {name for code in bare for name in re.findall(r"[A-Za-z_]\w*", code)}
     return sorted({KNOWN_IMPORTS[name] for name in names if name in KNOWN_IMPORTS})
 
 
@@ -298,8 +302,8 @@ class Field:
         """Attribute of the Create ("create"), Update ("update") or Read ("read") schema."""
         if mode == "read":
             return self._attribute(self.name, self.annotation, None, ())
-        schema = self._sub(self.spec.schema)
-        constraints = self._constraints(nullable=self.nullable)
+        schema = self.spec.body or self._sub(self.spec.schema)
+        constraints = () if self.spec.body else self._constraints(nullable=self.nullable)
         annotation = f"{schema} | None" if self.nullable else schema
         if mode == "update":  # absent means unchanged; null only where the column allows it
             update = f"{schema} | MISSING" + (" | None" if self.nullable else "")
@@ -338,13 +342,19 @@ class Field:
         """Python expressions of values the API must refuse with 422 (never a 500)."""
         bad = {
             "text": ['"nul \\x00 byte"'],
-            "int": [str(INT32), str(-INT32 - 1), '"twelve"'],
-            "bigint": [str(JSON_SAFE + 1), str(-JSON_SAFE - 1)],
-            "float": ['float("nan")', 'float("inf")'],
-            "bool": ['"maybe"'],
-            "date": ['"2024-02-30"'],
-            "datetime": ['"2024-01-01T00:00:00"', '"yesterday"', '"0001-01-01T00:00:00+01:00"'],
-            "uuid": ['"not-a-uuid"'],
+            "int": [str(INT32), str(-INT32 - 1), '"twelve"', "True", '"12"', "1.5"],
+            "bigint": [str(JSON_SAFE + 1), str(-JSON_SAFE - 1), "False"],
+            "float": ['float("nan")', 'float("inf")', "True", '"1.5"'],
+            "bool": ['"maybe"', '"true"', "1"],
+            "date": ['"2024-02-30"', "0", '"0"', "1.2e-104", '"20240131"'],
+            "datetime": [
+                '"2024-01-01T00:00:00"',
+                '"yesterday"',
+                '"0001-01-01T00:00:00+01:00"',
+                "0",
+                '"1700000000"',
+            ],
+            "uuid": ['"not-a-uuid"', "1", '"0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"'],
             "email": ['"not-an-email"'],
             "url": ['"ftp://example.com"', '"https://"'],
             "json": ["[1, 2]"],
@@ -354,8 +364,22 @@ class Field:
             bad = [f'"x" * {int(self.args[0]) + 1}', '"nul \\x00 byte"']
         if self.kind == "decimal":
             whole = int(self.args[0]) - int(self.args[1]) + 1
-            bad = [f'"{"9" * whole}"', 'float("nan")']
+            bad = [f'"{"9" * whole}"', 'float("nan")', "1.5", '"1e3"']
         return bad
+
+    @property
+    def bad_filters(self) -> list[tuple[str, str]]:
+        """(query parameter, value) pairs the list must refuse with 422: text that is not
+        in the documented format, though Pydantic's lax mode would read it."""
+        bad = {
+            "int": ["1.5", "true"],
+            "date": ["0", "1700000000", "20240131"],
+            "datetime": ["0", "2024-01-31", "2024-01-31T09:30:00"],
+            "uuid": ["1", "0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"],
+            "decimal": ["1e3", "NaN", "0x10"],
+        }.get(self.kind, [])
+        params = [param for param, op in self.filters if op != "contains"]
+        return [(param, value) for param in params for value in bad]
 
     @property
     def example(self) -> str:

@@ -99,8 +99,10 @@ def schema_imports(
     specs += [f"{package}.core.offset:MAX_OFFSET"] if pagination == "offset" else []
     specs += ["uuid:UUID"] if id_type == "uuid" else []
     specs += [f"{package}.{plural}.models:{f.enum_class}" for f in fields if f.kind == "enum"]
-    specs += [f"{package}.core.schemas:decimal_schema" for f in fields if f.kind == "decimal"]
-    specs += [f"{package}.core.schemas:UtcDatetime" for f in fields if f.kind == "datetime"]
+    shared = {"decimal": "digits", "datetime": "UtcDatetime", "date": "IsoDate"}
+    shared |= {"uuid": "UuidText", "int": "Int32", "bigint": "JsonSafeInt", "float": "JsonFloat"}
+    shared |= {"bool": "JsonBool"}
+    specs += [f"{package}.core.schemas:{shared[f.kind]}" for f in fields if f.kind in shared]
     lines = [layout(f.schema_line(mode)) for f in fields for mode in ("create", "update", "read")]
     lines += [layout(line) for f in fields for line in f.filter_lines]
     return import_block(package, *specs, *imports_for(*lines))

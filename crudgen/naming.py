@@ -39,7 +39,7 @@ PYTHON_RESERVED = frozenset(
 # modules import (date, datetime, sa ...), and what BaseModel or the declarative Base define.
 # A field of that name would shadow it in the class body.
 _TAKEN_ATTRIBUTES = frozenset({
-    "date", "datetime", "sa", "uuid4", "enum_values", "decimal_schema", "metadata", "registry",
+    "date", "datetime", "sa", "uuid4", "enum_values", "digits", "metadata", "registry",
     "construct", "copy", "from_orm", "json", "parse_file", "parse_obj", "parse_raw", "schema",
     "schema_json", "update_forward_refs", "validate", "model_computed_fields", "model_config",
     "model_construct", "model_copy", "model_dump", "model_dump_json", "model_extra",

@@ -19,6 +19,7 @@ PG_MAX_IDENTIFIER = 63
 # Longest names that keep every generated line within 100 columns (ruff's limit there).
 MAX_LENGTH = {"entity_name": 24, "entity_plural": 26, "package_name": 40, "field": 30, "enum": 62}
 EMAIL_MAX = 254
+SQLITE_DIGITS = 18  # a scaled decimal must fit a signed 64-bit integer
 EXAMPLES = {
     "project_name": "Book Service", "project_slug": "book-service",
     "package_name": "book_service", "description": "A book service",
@@ -196,7 +197,8 @@ def _flag_errors(key: str, value: object) -> list[str]:
 def _fields_check(value: str, ctx: Mapping[str, object]) -> list[str]:
     """The fields DSL, checked against the entity it belongs to."""
     entity = ctx.get("entity_name")
-    return fields_errors(value, entity if isinstance(entity, str) else "")
+    database = ctx.get("database")
+    return fields_errors(value, entity if isinstance(entity, str) else "", str(database))
 
 
 _TEXT_CHECKS: dict[str, Callable[[str, Mapping[str, object]], list[str]]] = {
@@ -251,7 +253,17 @@ def _enum_length_rule(enum_class: str, name: str) -> str | None:
     )
 
 
-def fields_errors(text: str, entity: str) -> list[str]:
+def _database_rule(field: Field, database: str) -> str | None:
+    """Why the chosen database cannot store the field exactly, or None."""
+    if database == "sqlite" and field.kind == "decimal" and int(field.args[0]) > SQLITE_DIGITS:
+        return (
+            f"SQLite keeps exact decimals as 64-bit integers, so at most {SQLITE_DIGITS} digits "
+            "(or choose database=postgresql)"
+        )
+    return None
+
+
+def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[str]:
     """Every syntax error of a fields string, then every field name that would break code."""
     errors = field_errors(text)
     parsed = _parsed_items(text)
@@ -280,8 +292,11 @@ def fields_errors(text: str, entity: str) -> list[str]:
             rule = _enum_length_rule(pascal(owner) + pascal(field.name), field.name)
             fits = (MAX_LENGTH["enum"] - len(pascal(owner))) // 2
             renamed = field.name[: max(fits, 1)].rstrip("_")
+        better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
+        if rule is None and (rule := _database_rule(field, database)):
+            scale = min(int(field.args[1]), SQLITE_DIGITS)
+            better = f"{field.name}:decimal({SQLITE_DIGITS},{scale})" + "?" * field.nullable
         if rule:
-            better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors
 

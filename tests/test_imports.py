@@ -166,12 +166,12 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "uuid",
             "from datetime import datetime\n"
             "from decimal import Decimal\n"
-            "from typing import Literal\n"
+            "from typing import Annotated, Literal\n"
             "from uuid import UUID\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
             "from book_service.books.models import BookStatus\n"
             "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
-            "from book_service.core.schemas import decimal_schema",
+            "from book_service.core.schemas import digits",
         ),
         (
             "pages:int?",
@@ -179,19 +179,29 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from datetime import datetime\n"
             "from typing import Literal\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
-            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT",
+            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
+            "from book_service.core.schemas import Int32",
         ),
         (
             ALL_TYPES,
             "int",
             "from datetime import date, datetime\n"
             "from decimal import Decimal\n"
-            "from typing import Any, Literal\n"
+            "from typing import Annotated, Any, Literal\n"
             "from uuid import UUID\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field\n\n"
             "from book_service.books.models import BookStatus\n"
             "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
-            "from book_service.core.schemas import UtcDatetime, decimal_schema",
+            "from book_service.core.schemas import (\n"
+            "    Int32,\n"
+            "    IsoDate,\n"
+            "    JsonBool,\n"
+            "    JsonFloat,\n"
+            "    JsonSafeInt,\n"
+            "    UtcDatetime,\n"
+            "    UuidText,\n"
+            "    digits,\n"
+            ")",
         ),
     ],
 )

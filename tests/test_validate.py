@@ -332,3 +332,12 @@ def test_validate_context_rejects_long_enum_constraint() -> None:
 def test_validate_context_accepts_name_at_length_limit() -> None:
     entity = "B" * 24
     assert validate_context({**VALID, "entity_name": entity, "fields": "x:int"}) == []
+
+
+def test_sqlite_refuses_decimals_wider_than_a_64_bit_integer() -> None:
+    answers = {**VALID, "database": "sqlite", "fields": "total:decimal(30,4)?, fee:decimal(18,2)"}
+    assert validate_context(answers) == [
+        "fields: 'total:decimal(30,4)?' — SQLite keeps exact decimals as 64-bit integers, so at "
+        "most 18 digits (or choose database=postgresql); e.g. 'total:decimal(18,4)?'"
+    ]
+    assert validate_context({**answers, "database": "postgresql"}) == []

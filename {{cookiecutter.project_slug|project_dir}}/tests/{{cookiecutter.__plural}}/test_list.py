@@ -26,6 +26,16 @@ FILTERS = [
 {%- endfor %}
 {%- endfor %}
 ]
+# Values that are not in the parameter's documented format (a number is not a date).
+BAD_VALUES = [
+    ("limit", "1e3"),
+    ("sort", "no_such_field"),
+{%- for field in fields %}
+{%- for param, value in field.bad_filters %}
+    ("{{ param }}", "{{ value }}"),
+{%- endfor %}
+{%- endfor %}
+]
 
 
 async def create_rows(client: AsyncClient, app: FastAPI, count: int) -> list[dict[str, Any]]:
@@ -126,6 +136,15 @@ async def test_list_bad_parameters_return_422(
 ) -> None:
     response = await client.get(path(app, LIST), params=params)
     assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(("param", "value"), BAD_VALUES)
+async def test_list_values_in_another_format_return_422(
+    client: AsyncClient, app: FastAPI, param: str, value: str
+) -> None:
+    response = await client.get(path(app, LIST), params={param: value})
+    assert_problem(response, 422)
+    assert [error["loc"] for error in response.json()["errors"]] == [["query", param]]
 {%- if cookiecutter.pagination == "cursor" %}
 
 
