@@ -99,6 +99,9 @@ def test_pairwise_bake_keeps_only_chosen_files(pairwise: dict[int, Path], index:
     assert f'target-version = "py{version.replace(".", "")}"' in pyproject
     driver = "asyncpg" if chosen["database"] == "postgresql" else "aiosqlite"
     assert f'"{driver}>=' in pyproject
+    if chosen["pagination"] == "offset":  # no docstring or comment speaks of keyset pages
+        mentions = [p for p in project.rglob("*.py") if "keyset" in p.read_text().lower()]
+        assert mentions == []
 
 
 def dockerfile_copies(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set cls = cookiecutter.__entity_class -%}
 {%- set many = cookiecutter.__plural -%}
-"""GET /{{ cookiecutter.__plural_path }}: keyset pages, filters and sort orders."""
+"""GET /{{ cookiecutter.__plural_path }}: {{ "keyset" if cookiecutter.pagination == "cursor" else "offset" }} pages, filters and sort orders."""
 
 from typing import Any, get_args
 

@@ -1,4 +1,4 @@
-"""Filters and sort order shared by list endpoints; keyset.py or offset.py makes pages."""
+"""Filters and sort order shared by list endpoints; the page module makes the pages."""
 
 import operator
 from collections.abc import Callable, Sequence

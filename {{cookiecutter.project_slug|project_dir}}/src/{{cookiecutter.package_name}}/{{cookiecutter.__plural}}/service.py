@@ -95,7 +95,7 @@ async def list_{{ cookiecutter.__plural }}(
     *,
     params: {{ cls }}ListParams,
 ) -> {{ cookiecutter.__page_class }}[{{ cls }}Read]:
-    """One keyset page of the rows matching the filters, in the requested order."""
+    """One page of the rows matching the filters, in the requested order."""
     statement = apply_filters(_SELECT, params, _FILTERS)
 {%- if cookiecutter.pagination == "cursor" %}
     rows, next_cursor = await keyset_page(
