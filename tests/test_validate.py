@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+from pathlib import Path
+
 import pytest
 
 from crudgen.validate import fields_errors, validate_context
@@ -341,3 +345,17 @@ def test_sqlite_refuses_decimals_wider_than_a_64_bit_integer() -> None:
         "most 18 digits (or choose database=postgresql); e.g. 'total:decimal(18,4)?'"
     ]
     assert validate_context({**answers, "database": "postgresql"}) == []
+
+
+def test_readme_sample_errors_are_the_real_ones() -> None:
+    """The README's sample of rejected answers is what validation prints for them."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What is validated", 1)[1]
+    command = re.search(r"For\s+`uvx cookiecutter --no-input \. (.+?)`:", section, re.S)
+    assert command, "the README names the command whose errors it shows"
+    answers = dict(item.split("=", 1) for item in shlex.split(command[1]))
+    block = section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    errors = validate_context({**VALID, **answers})
+    assert block == [f"error: {e}" for e in errors] + [
+        f"{len(errors)} answer(s) rejected; nothing was generated."
+    ]
