@@ -81,3 +81,8 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every case, baked once."""
     root = tmp_path_factory.mktemp("baked")
     return {name: bake(root / name, answers) for name, answers in CASES.items()}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tier first, so the longest tests never start last on an idle core."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

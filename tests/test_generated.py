@@ -74,15 +74,20 @@ def test_generated_fault_tier_passes(baked: dict[str, Path]) -> None:
     drop_database("template_faults_test")
 
 
-def test_generated_project_installs_in_a_fresh_venv(baked: dict[str, Path], tmp_path: Path) -> None:
-    """As a user would: `uv sync` from the generated pyproject alone, then its own checks."""
+def test_newest_releases_pass_the_generated_suite(baked: dict[str, Path], tmp_path: Path) -> None:
+    """As a user would, and against drift: `uv sync` from the generated pyproject alone,
+    resolving the newest release of every dependency (no lock), then its own checks."""
     uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
     assert uv, "uv is a dev dependency of the template; run `uv sync` first"
     project = shutil.copytree(baked["book"], tmp_path / "book-service")
     env = {"DATABASE_URL": f"{POSTGRES}/template_fresh_venv", "VIRTUAL_ENV": ""}
-    sync = run([uv, "sync", "--python", "3.11"], cwd=project, env=env)
+    sync = run(
+        [uv, "sync", "--python", "3.11", "--upgrade", "--resolution", "highest"], project, env
+    )
     assert sync.returncode == 0, sync.stderr[-3000:]
+    versions = run([uv, "pip", "list", "--format", "freeze"], cwd=project, env=env).stdout
     for command in (["ruff", "check", "."], ["mypy"], ["pytest", "-q", "-p", "no:cacheprovider"]):
         result = run([uv, "run", "--no-sync", *command], cwd=project, env=env)
-        assert result.returncode == 0, f"{command}: {result.stdout[-3000:]}{result.stderr[-2000:]}"
+        output = f"{result.stdout[-3000:]}{result.stderr[-2000:]}"
+        assert result.returncode == 0, f"{command} with the newest releases:\n{versions}\n{output}"
     drop_database("template_fresh_venv_test")
