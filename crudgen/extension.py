@@ -11,7 +11,14 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from crudgen import naming
-from crudgen.fields import Field, first_field, parse_fields, sort_literal
+from crudgen.fields import (
+    Field,
+    first_field,
+    migration_sort_indexes,
+    parse_fields,
+    sort_indexes,
+    sort_literal,
+)
 from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
 from crudgen.pyfmt import layout, python_list
 
@@ -74,6 +81,8 @@ class CrudExtension(Extension):
             model_imports=model_imports,
             schema_imports=schema_imports,
             sort_literal=sort_literal,
+            sort_indexes=sort_indexes,
+            migration_sort_indexes=migration_sort_indexes,
             first_field=first_field,
             python_list=python_list,
         )

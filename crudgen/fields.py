@@ -237,8 +237,9 @@ class Field:
 
     @property
     def plain_index(self) -> bool:
-        """Whether the column gets an ordinary (possibly unique) index."""
-        return self.index and not self.partial_unique
+        """Whether the column gets an ordinary (possibly unique) index; a sortable column's
+        (column, id) sort index serves its filters, so a plain one would be redundant."""
+        return self.index and not self.partial_unique and (self.unique or not self.sortable)
 
     def _live_rows_index(self, head: str, *args: str) -> Call:
         where = f'{self.database}_where=sa.text("deleted_at IS NULL")'
@@ -351,6 +352,7 @@ class Field:
                 '"2024-01-01T00:00:00"',
                 '"yesterday"',
                 '"0001-01-01T00:00:00+01:00"',
+                '"0001-01-01T00:00:00Z"',
                 "0",
                 '"1700000000"',
             ],
@@ -608,6 +610,47 @@ def sort_literal(fields: list[Field], entity_class: str) -> Call:
     keys = ["created_at", "updated_at", "id", *(f.name for f in fields if f.sortable)]
     quoted = tuple(f'"{sign}{key}"' for key in keys for sign in ("", "-"))
     return Call(f"{entity_class}Sort = Literal", quoted, brackets="[]")
+
+
+def sort_keys(fields: list[Field]) -> list[str]:
+    """Every sort key of the list but the id (the primary key orders by id already)."""
+    return ["created_at", "updated_at", *(f.name for f in fields if f.sortable)]
+
+
+def sort_index_name(table: str, key: str) -> str:
+    """The (key, id) index name under the naming convention: ix_book_title_id."""
+    return f"ix_{table}_{key}_id"
+
+
+def _live_rows(soft_delete: bool, database: str) -> tuple[str, ...]:
+    """The partial-index clause of indexes over live rows (soft delete), else nothing."""
+    return (f'{database}_where=sa.text("deleted_at IS NULL")',) if soft_delete else ()
+
+
+def sort_indexes(
+    fields: list[Field], table: str, *, soft_delete: bool, database: str
+) -> list[Call]:
+    """One sa.Index per sort key on (key, id), the order of a list page with its tie-breaker:
+    no sort the API offers scans the table. Under soft delete, over live rows only."""
+    live = _live_rows(soft_delete, database)
+    return [
+        Call("sa.Index", (f'"{sort_index_name(table, key)}"', f'"{key}"', '"id"', *live))
+        for key in sort_keys(fields)
+    ]
+
+
+def migration_sort_indexes(
+    fields: list[Field], table: str, *, soft_delete: bool, database: str
+) -> list[tuple[Call, Call]]:
+    """(op.create_index, op.drop_index) pairs of the sort indexes, for the migration."""
+    live = _live_rows(soft_delete, database)
+    pairs = []
+    for key in sort_keys(fields):
+        name = f'op.f("{sort_index_name(table, key)}")'
+        columns = (name, f'"{table}"', f'["{key}", "id"]', "unique=False")
+        create = Call("op.create_index", (*columns, *live))
+        pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
+    return pairs
 
 
 def first_field(fields: list[Field], attribute: str, value: bool = True) -> Field | None:

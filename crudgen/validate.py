@@ -11,7 +11,14 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 
-from crudgen.fields import Field, FieldsError, field_errors, parse_fields, split_items
+from crudgen.fields import (
+    Field,
+    FieldsError,
+    field_errors,
+    parse_fields,
+    sort_index_name,
+    split_items,
+)
 from crudgen.naming import PYTHON_RESERVED, pascal, pluralize, snake, table_name
 
 DASH = " — "
@@ -303,10 +310,11 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
 
 def _derived_names(table: str, fields: list[Field]) -> list[str]:
     """Database identifiers the generated models and migration will create."""
-    names = [table, f"pk_{table}"]
+    names = [table, f"pk_{table}", sort_index_name(table, "updated_at")]
     for field in fields:
         if len(field.name.encode()) <= PG_MAX_IDENTIFIER:
             names += [f"ix_{table}_{field.name}", f"uq_{table}_{field.name}"]
+            names += [sort_index_name(table, field.name)] if field.sortable else []
             names += [f"ck_{table}_{table}_{field.name}"] if field.kind == "enum" else []
     return names
 

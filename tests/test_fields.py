@@ -14,7 +14,17 @@ from typing import Any
 
 import pytest
 
-from crudgen.fields import EXAMPLE, MAX_VARCHAR, Field, FieldsError, field_errors, parse_fields
+from crudgen.fields import (
+    EXAMPLE,
+    MAX_VARCHAR,
+    Field,
+    FieldsError,
+    field_errors,
+    migration_sort_indexes,
+    parse_fields,
+    sort_indexes,
+    sort_keys,
+)
 from crudgen.fields import split_items as split
 from crudgen.pyfmt import flat, layout
 
@@ -530,7 +540,8 @@ def test_example_renders_exact(dsl: str, example: str) -> None:
     [
         ("title:str(200)?", (True, False, False), "sa.String(200)"),
         ("title:str(200):unique", (False, True, False), "sa.String(200), unique=True"),
-        ("title:str(200):index", (False, False, True), "sa.String(200), index=True"),
+        # sortable: the (title, id) sort index serves its filters too, so no plain index
+        ("title:str(200):index", (False, False, True), "sa.String(200)"),
         (
             "title:str(200):unique:index",
             (False, True, True),
@@ -1370,3 +1381,29 @@ def test_names_free_in_python_keep_their_attribute(name: str) -> None:
     (field,) = parse_fields(f"{name}:int")
     assert field.attr == name
     assert flat(field.schema_line("read")) == f"{name}: int"
+
+
+def test_every_sort_key_but_the_id_gets_a_key_id_index() -> None:
+    fields = parse_fields(
+        "title:str(200):unique, pages:int?, rank:int:index, body:text", "Book", "book"
+    )
+    assert sort_keys(fields) == ["created_at", "updated_at", "title", "rank"]
+    indexes = sort_indexes(fields, "book", soft_delete=False, database="postgresql")
+    assert [flat(index) for index in indexes] == [
+        f'sa.Index("ix_book_{key}_id", "{key}", "id")' for key in sort_keys(fields)
+    ]
+
+
+def test_sort_indexes_cover_live_rows_under_soft_delete() -> None:
+    fields = parse_fields("title:str(20)", "Book", "book")
+    (index, *_) = sort_indexes(fields, "book", soft_delete=True, database="sqlite")
+    assert flat(index) == (
+        'sa.Index("ix_book_created_at_id", "created_at", "id", '
+        'sqlite_where=sa.text("deleted_at IS NULL"))'
+    )
+    create, drop = migration_sort_indexes(fields, "book", soft_delete=True, database="sqlite")[-1]
+    assert flat(create) == (
+        'op.create_index(op.f("ix_book_title_id"), "book", ["title", "id"], unique=False, '
+        'sqlite_where=sa.text("deleted_at IS NULL"))'
+    )
+    assert flat(drop) == 'op.drop_index(op.f("ix_book_title_id"), table_name="book")'

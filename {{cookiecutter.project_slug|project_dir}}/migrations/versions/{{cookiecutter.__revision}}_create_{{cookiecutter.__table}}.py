@@ -1,6 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set table = cookiecutter.__table -%}
 {%- set timestamp = "sa.DateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
+{%- set sort_indexes = migration_sort_indexes(fields, table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database) -%}
 """Create the {{ table }} table.
 
 Revision ID: {{ cookiecutter.__revision }}
@@ -59,10 +60,16 @@ def upgrade() -> None:
 {%- for field in fields if field.migration_live_index %}
 {{ field.migration_live_index|layout(4) }}
 {%- endfor %}
+{%- for create, _ in sort_indexes %}
+{{ create|layout(4) }}
+{%- endfor %}
 
 
 def downgrade() -> None:
     """Drop the {{ table }} table."""
+{%- for _, drop in sort_indexes|reverse %}
+{{ drop|layout(4) }}
+{%- endfor %}
 {%- for field in fields if field.plain_index %}
 {{ field.migration_drop_index|layout(4) }}
 {%- endfor %}

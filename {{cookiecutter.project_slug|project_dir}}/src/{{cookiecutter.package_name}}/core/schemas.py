@@ -77,12 +77,19 @@ JsonFloat = Annotated[float, Field(allow_inf_nan=False), _NUMBER]
 JsonBool = Annotated[bool, Strict()]
 
 
+# asyncpg stores the first and last representable instants as -infinity and infinity.
+_EDGES = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
 def _in_utc(value: datetime) -> datetime:
     try:
-        return value.astimezone(UTC)
+        utc = value.astimezone(UTC)
     except OverflowError:
-        msg = "must fall between years 1 and 9999 once converted to UTC"
-        raise ValueError(msg) from None
+        utc = _EDGES[0]
+    if utc in _EDGES:
+        msg = "must fall strictly between years 1 and 9999 once converted to UTC"
+        raise ValueError(msg)
+    return utc
 
 
 IsoDate = Annotated[date, Text(DATE, "date", "2024-01-31")]

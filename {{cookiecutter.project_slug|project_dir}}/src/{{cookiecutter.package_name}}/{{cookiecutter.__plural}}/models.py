@@ -1,6 +1,6 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set timestamp = "AwareDateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
-{%- set table_indexes = fields|map(attribute="table_index")|select|list -%}
+{%- set table_indexes = fields|map(attribute="table_index")|select|list + sort_indexes(fields, cookiecutter.__table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database) -%}
 """The {{ cookiecutter.__table }} table."""
 
 {{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type, cookiecutter.database) }}
@@ -19,13 +19,11 @@ class {{ cookiecutter.__entity_class }}(Base):
     """One row; id, version and timestamps belong to the server."""
 
     __tablename__ = "{{ cookiecutter.__table }}"
-{%- if table_indexes %}
     __table_args__ = (
 {%- for index in table_indexes %}
 {{ index|layout(8, ",") }}
 {%- endfor %}
     )
-{%- endif %}
 {%- if cookiecutter.id_type == "uuid" %}
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)

@@ -1,0 +1,78 @@
+"""Query plans: every sort the list offers is served by an index, on page 1 and deeper.
+
+The statements the list endpoint really sends are captured and EXPLAINed on the test
+database. A full scan or a sort of the matching rows would cost O(table) per request.
+"""
+
+from collections.abc import Iterator
+from typing import Any, get_args
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+{{ import_block(cookiecutter.package_name, cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Sort") }}
+
+from .factories import BULK, LIST, path, payload
+
+# PostgreSQL plan nodes and SQLite plan steps that read or sort every matching row.
+FULL_WORK = ("Seq Scan", "Sort", "TEMP B-TREE")
+Statement = tuple[str, Any]
+
+
+def _sync(connection: AsyncConnection) -> Connection:
+    sync = connection.sync_connection
+    assert sync is not None
+    return sync
+
+
+@pytest.fixture
+def ordered_selects(connection: AsyncConnection) -> Iterator[list[Statement]]:
+    """Every SELECT ... ORDER BY sent on the test's connection, with its parameters."""
+    captured: list[Statement] = []
+
+    def capture(_: Connection, __: Any, statement: str, parameters: Any, *___: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "ORDER BY" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(_sync(connection), "before_cursor_execute", capture)
+    yield captured
+    event.remove(_sync(connection), "before_cursor_execute", capture)
+
+
+async def plans(connection: AsyncConnection, statements: list[Statement]) -> list[str]:
+    """The query plan of each statement, as text."""
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:  # on a tiny table the planner would rather scan: leave it no other choice
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        await connection.exec_driver_sql("SET LOCAL enable_sort = off")
+    explain = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+    texts = []
+    for statement, parameters in statements:
+        result = await connection.exec_driver_sql(explain + statement, parameters)
+        texts.append("\n".join(str(row[-1]) for row in result))
+    return texts
+
+
+@pytest.mark.parametrize("sort", get_args({{ cookiecutter.__entity_class }}Sort))
+async def test_every_sort_is_served_by_an_index(
+    client: AsyncClient,
+    app: FastAPI,
+    connection: AsyncConnection,
+    ordered_selects: list[Statement],
+    sort: str,
+) -> None:
+    response = await client.post(path(app, BULK), json=[payload(i) for i in range(3)])
+    assert response.status_code == 201, response.text
+    first = await client.get(path(app, LIST), params={"sort": sort, "limit": 1})
+    assert first.status_code == 200, first.text
+    page = first.json()
+    deeper = {"cursor": page["next_cursor"]} if "next_cursor" in page else {"offset": 2}
+    second = await client.get(path(app, LIST), params={"sort": sort, "limit": 1, **deeper})
+    assert second.status_code == 200, second.text
+    assert len(ordered_selects) == 2
+    for plan in await plans(connection, ordered_selects):
+        assert not [work for work in FULL_WORK if work in plan], f"sort={sort}:\n{plan}"
