@@ -1,4 +1,9 @@
-"""JSON log lines carrying the request id, and the middleware that assigns it."""
+"""JSON log lines carrying the request id, and the middleware that assigns it.
+
+The service's own loggers are set up by `configure_logging` (from `create_app`); uvicorn's
+(start-up lines and the access log) use the same formatter through `logging.json`:
+`uvicorn --log-config logging.json`, as `make run` does.
+"""
 
 import json
 import logging
@@ -11,23 +16,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+# The arguments of uvicorn's access log call, in order (its own AccessFormatter reads them so).
+_ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id."""
+    """One JSON object per line: time, level, logger, message, request_id; uvicorn's
+    access lines add client, method, path (with the query string), http_version, status."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as JSON."""
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
         }
+        args = record.args
+        if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) == 5:
+            entry.update(zip(_ACCESS_FIELDS, args, strict=True))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
+        return json.dumps(entry, default=str)
 
 
 def configure_logging(level: str) -> None:
