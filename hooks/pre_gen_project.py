@@ -25,5 +25,5 @@ def main(context: Mapping[str, object], template_root: str) -> int:
 if __name__ == "__main__":
     # The hook runs in the output directory, so a relative template path (`cookiecutter .`,
     # cruft's checkouts) cannot locate crudgen: the extension hands over its absolute path.
-    root = json.loads(r'''{{ template_root()|tojson }}''')
+    root = json.loads(r'''{{ template_root()|tojson }}''')  # fmt: skip
     sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}"""), root))

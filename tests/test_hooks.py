@@ -72,7 +72,7 @@ def test_hook_reads_answers_only_as_json(hook: str) -> None:
     source = (TEMPLATE / "hooks" / hook).read_text(encoding="utf-8")
     jinja_lines = [line.strip() for line in source.splitlines() if "{{" in line or "{%" in line]
     answers = 'json.loads(r"""{{ cookiecutter|tojson }}""")'
-    root = "root = json.loads(r'''{{ template_root()|tojson }}''')"
+    root = "root = json.loads(r'''{{ template_root()|tojson }}''')  # fmt: skip"
     expected = {
         "pre_gen_project.py": [root, f"sys.exit(main({answers}, root))"],
         "post_gen_project.py": [f"sys.exit(main({answers}))"],
