@@ -12,9 +12,11 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
 logger = logging.getLogger(__name__)
 
 
@@ -59,7 +61,26 @@ def problem(
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     """HTTPException (404, 412, 413 ...) as problem+json."""
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(exc.status_code, str(exc.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at the requested path, for Allow (RFC 9110 §10.2.1).
+
+    The router's own 405 names the methods of the first route matching the path only, and
+    FastAPI makes one route per method: so ask every route about every method.
+    """
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
