@@ -9,6 +9,7 @@ from httpx import AsyncClient
 
 {{ import_block(
     cookiecutter.package_name,
+    factories ~ "BULK",
     factories ~ "LIST",
     factories ~ "MISSING_ID",
     factories ~ "READ",
@@ -28,6 +29,10 @@ ITEM_METHODS = "DELETE, GET, PATCH, PUT"
         ("OPTIONS", LIST, LIST_METHODS),
         ("POST", READ, ITEM_METHODS),
         ("OPTIONS", READ, ITEM_METHODS),
+        ("GET", BULK, "POST"),
+        ("PUT", BULK, "POST"),
+        ("PATCH", BULK, "POST"),
+        ("DELETE", BULK, "POST"),
     ],
 )
 async def test_unserved_method_returns_405_allowing_every_method_of_the_path(
@@ -37,3 +42,11 @@ async def test_unserved_method_returns_405_allowing_every_method_of_the_path(
     response = await client.request(method, url)
     assert_problem(response, 405)
     assert response.headers["allow"] == allow
+
+
+@pytest.mark.parametrize("segment", ["bulky", "BULK", "bulk.json"])
+async def test_segment_resembling_bulk_is_a_malformed_id(
+    client: AsyncClient, app: FastAPI, segment: str
+) -> None:
+    response = await client.get(path(app, READ, segment))
+    assert_problem(response, 422)

@@ -9,6 +9,7 @@ from uuid import UUID
 {%- endif %}
 
 from fastapi import Depends, HTTPException, Path
+from starlette.convertors import Convertor
 
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
@@ -24,6 +25,22 @@ from fastapi import Depends, HTTPException, Path
 
 {{ cls }}Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id")]
 {%- endif %}
+
+
+class {{ cls }}IdConvertor(Convertor[str]):
+    """The id segment of an item path: any one segment but "bulk", so the bulk path reaches
+    its own route only (405 but for POST) while a malformed id still reaches the item routes
+    (422); FastAPI then validates the id as a {{ cls }}Id."""
+
+    regex = "(?!bulk$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        """The segment as it is."""
+        return value
+
+    def to_string(self, value: object) -> str:
+        """An id (or any value) in a path built by url_path_for."""
+        return str(value)
 
 
 def not_found(item_id: object) -> HTTPException:

@@ -6,6 +6,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from starlette.convertors import register_url_convertor
 
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
     pkg ~ "." ~ many ~ ":service",
     pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "Dep",
     pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "Id",
+    pkg ~ "." ~ many ~ ".dependencies:" ~ cls ~ "IdConvertor",
     pkg ~ "." ~ many ~ ".dependencies:raise_missing_or_stale",
     pkg ~ "." ~ many ~ ".schemas:" ~ cls ~ "Create",
     pkg ~ "." ~ many ~ ".schemas:" ~ cls ~ "ListParams",
@@ -27,7 +29,8 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 ) }}
 
 router = APIRouter(prefix="/{{ cookiecutter.__plural_path }}", tags=["{{ cookiecutter.__plural_path }}"])
-ITEM = "/{{ '{' }}{{ one }}_id{{ '}' }}"
+register_url_convertor("{{ one }}_id", {{ cls }}IdConvertor())
+ITEM = "/{{ '{' }}{{ one }}_id:{{ one }}_id{{ '}' }}"
 
 
 @router.post("", status_code=201, responses=problem_responses(400, 409, 413, 422))
