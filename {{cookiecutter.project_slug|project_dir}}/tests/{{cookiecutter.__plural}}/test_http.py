@@ -1,22 +1,26 @@
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
 {%- set factories = "tests." ~ many ~ ".factories:" -%}
-"""HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405."""
+"""HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405, 304 for If-None-Match."""
 
 import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 
 {{ import_block(
     cookiecutter.package_name,
+    cookiecutter.package_name ~ ".core.config:Settings",
+    cookiecutter.package_name ~ ".main:create_app",
     factories ~ "BULK",
     factories ~ "LIST",
     factories ~ "MISSING_ID",
     factories ~ "READ",
     factories ~ "assert_problem",
+    factories ~ "create",
     factories ~ "path",
 ) }}
 
+ITEM_PATH = "/{{ cookiecutter.__plural_path }}/{{ '{' }}{{ one }}_id{{ '}' }}"
 LIST_METHODS = "GET, POST"
 ITEM_METHODS = "DELETE, GET, PATCH, PUT"
 
@@ -50,3 +54,53 @@ async def test_segment_resembling_bulk_is_a_malformed_id(
 ) -> None:
     response = await client.get(path(app, READ, segment))
     assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("if_none_match", ['"1"', 'W/"1"', '"7", "1"', "*"])
+async def test_read_with_current_if_none_match_returns_304(
+    client: AsyncClient, app: FastAPI, if_none_match: str
+) -> None:
+    created = await create(client, app)
+    headers = {"If-None-Match": if_none_match}
+    response = await client.get(path(app, READ, created["id"]), headers=headers)
+    assert (response.status_code, response.content) == (304, b"")
+    assert response.headers["etag"] == '"1"'
+    assert "content-type" not in response.headers
+
+
+@pytest.mark.parametrize("if_none_match", ['"2"', 'W/"0"', "garbage"])
+async def test_read_with_other_if_none_match_returns_the_row(
+    client: AsyncClient, app: FastAPI, if_none_match: str
+) -> None:
+    created = await create(client, app)
+    headers = {"If-None-Match": if_none_match}
+    response = await client.get(path(app, READ, created["id"]), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == created
+    assert response.headers["etag"] == '"1"'
+
+
+async def test_read_missing_with_if_none_match_star_returns_404(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    response = await client.get(path(app, READ, MISSING_ID), headers={"If-None-Match": "*"})
+    assert_problem(response, 404)
+
+
+async def test_openapi_documents_304_without_a_body(app: FastAPI) -> None:
+    responses = app.openapi()["paths"][ITEM_PATH]["get"]["responses"]
+    assert "content" not in responses["304"]
+    assert set(responses["304"]["headers"]) == {"ETag"}
+
+
+async def test_cors_preflight_allows_if_none_match(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"cors_origins": ["https://app.example"]}))
+    headers = {
+        "Origin": "https://app.example",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match",
+    }
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.options(path(app, READ, MISSING_ID), headers=headers)
+    await app.state.engine.dispose()
+    assert response.status_code == 200, response.text

@@ -1,11 +1,20 @@
-"""Optimistic concurrency: the version column as ETag, checked against If-Match."""
+"""Optimistic concurrency and caching: the version column as ETag, checked against If-Match
+(writes) and If-None-Match (reads)."""
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header
 
 _STRONG_TAG = re.compile(r'^\s*"(\d{1,9})"\s*$')
+_TAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {
+        "description": "Not Modified: If-None-Match names the current version; no body",
+        "headers": {"ETag": {"description": "The current version", "schema": {"type": "string"}}},
+    },
+}
 
 
 def etag(version: int) -> str:
@@ -23,4 +32,18 @@ def if_match_versions(
     return [int(m[1]) for tag in if_match.split(",") if (m := _STRONG_TAG.match(tag))]
 
 
+def not_modified(if_none_match: str | None, version: int) -> bool:
+    """Whether If-None-Match names this version, so a GET answers 304 (RFC 9110 §13.1.2:
+    weak comparison, W/"3" matches "3"; `*` matches any version)."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return version in [int(m[1]) for tag in if_none_match.split(",") if (m := _TAG.match(tag))]
+
+
 IfMatchDep = Annotated[list[int] | None, Depends(if_match_versions)]
+IfNoneMatchHeader = Annotated[
+    str | None,
+    Header(description='ETag(s) of a copy already held, e.g. "3": 304 while it is current'),
+]

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
+BODYLESS_STATUSES = frozenset({204, 304})
 HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
 logger = logging.getLogger(__name__)
 
@@ -58,10 +59,12 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-async def http_error(request: Request, exc: Exception) -> JSONResponse:
-    """HTTPException (404, 412, 413 ...) as problem+json."""
+async def http_error(request: Request, exc: Exception) -> Response:
+    """HTTPException (404, 412, 413 ...) as problem+json; 204 and 304 with no body at all."""
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code in BODYLESS_STATUSES:
+        return Response(status_code=exc.status_code, headers=headers)
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
     return problem(exc.status_code, str(exc.detail), headers=headers)

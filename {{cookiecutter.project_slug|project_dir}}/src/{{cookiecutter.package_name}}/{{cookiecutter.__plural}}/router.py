@@ -11,8 +11,11 @@ from starlette.convertors import register_url_convertor
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
     pkg,
+    pkg ~ ".core.concurrency:NOT_MODIFIED",
     pkg ~ ".core.concurrency:IfMatchDep",
+    pkg ~ ".core.concurrency:IfNoneMatchHeader",
     pkg ~ ".core.concurrency:etag",
+    pkg ~ ".core.concurrency:not_modified",
     pkg ~ ".core.config:SettingsDep",
     pkg ~ ".core.database:SessionDep",
     pkg ~ ".core.errors:problem_responses",
@@ -71,12 +74,16 @@ async def list_{{ many }}(
     return await service.list_{{ many }}(session, params=params)
 
 
-@router.get(ITEM, responses=problem_responses(404, 422))
+@router.get(ITEM, responses={**NOT_MODIFIED, **problem_responses(404, 422)})
 async def read_{{ one }}(
     item: {{ cls }}Dep,
     response: Response,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> {{ cls }}Read:
-    """Read one; its ETag is the version to send back in If-Match."""
+    """Read one; its ETag is the version to send back in If-Match (or in If-None-Match: 304
+    while it is current)."""
+    if not_modified(if_none_match, item.version):
+        raise HTTPException(304, headers={"ETag": etag(item.version)})
     response.headers["ETag"] = etag(item.version)
     return item
 
