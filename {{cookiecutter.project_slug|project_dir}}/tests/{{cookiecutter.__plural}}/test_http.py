@@ -1,7 +1,8 @@
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
 {%- set factories = "tests." ~ many ~ ".factories:" -%}
-"""HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405, 304 for If-None-Match."""
+"""HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405, 304 for If-None-Match,
+a bare 204."""
 
 import pytest
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from httpx import ASGITransport, AsyncClient
     cookiecutter.package_name ~ ".core.config:Settings",
     cookiecutter.package_name ~ ".main:create_app",
     factories ~ "BULK",
+    factories ~ "DELETE",
     factories ~ "LIST",
     factories ~ "MISSING_ID",
     factories ~ "READ",
@@ -104,3 +106,12 @@ async def test_cors_preflight_allows_if_none_match(settings: Settings) -> None:
         response = await client.options(path(app, READ, MISSING_ID), headers=headers)
     await app.state.engine.dispose()
     assert response.status_code == 200, response.text
+
+
+async def test_delete_returns_204_without_body_or_content_type(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    created = await create(client, app)
+    response = await client.delete(path(app, DELETE, created["id"]))
+    assert (response.status_code, response.content) == (204, b"")
+    assert "content-type" not in response.headers

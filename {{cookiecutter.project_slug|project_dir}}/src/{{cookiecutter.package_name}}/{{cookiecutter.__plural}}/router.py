@@ -132,7 +132,12 @@ async def _write(
     return item
 
 
-@router.delete(ITEM, status_code=204, responses=problem_responses(404, 412, 422))
+@router.delete(
+    ITEM,
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(404, 412, 422),
+)
 async def delete_{{ one }}(
     {{ one }}_id: {{ cls }}Id,
     session: SessionDep,
