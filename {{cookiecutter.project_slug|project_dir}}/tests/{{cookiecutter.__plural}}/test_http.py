@@ -1,16 +1,21 @@
+{%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
+{%- set unique = first_field(fields, "unique") -%}
 {%- set factories = "tests." ~ many ~ ".factories:" -%}
+{%- set unique_imports = [factories ~ "CREATE", factories ~ "UPDATE", factories ~ "payload"] if unique else [] -%}
 """HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405, 304 for If-None-Match,
-a bare 204."""
+a bare 204, and 409s that name the taken field."""
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.exc import IntegrityError
 
 {{ import_block(
     cookiecutter.package_name,
     cookiecutter.package_name ~ ".core.config:Settings",
+    cookiecutter.package_name ~ ".core.errors:unique_violation_columns",
     cookiecutter.package_name ~ ".main:create_app",
     factories ~ "BULK",
     factories ~ "DELETE",
@@ -20,11 +25,16 @@ from httpx import ASGITransport, AsyncClient
     factories ~ "assert_problem",
     factories ~ "create",
     factories ~ "path",
+    *unique_imports,
 ) }}
 
 ITEM_PATH = "/{{ cookiecutter.__plural_path }}/{{ '{' }}{{ one }}_id{{ '}' }}"
 LIST_METHODS = "GET, POST"
 ITEM_METHODS = "DELETE, GET, PATCH, PUT"
+{%- if unique %}
+UNIQUE = "{{ unique.name }}"
+TAKEN = [{"loc": ["body", UNIQUE], "msg": "Value already taken", "type": "unique"}]
+{%- endif %}
 
 
 @pytest.mark.parametrize(
@@ -115,3 +125,56 @@ async def test_delete_returns_204_without_body_or_content_type(
     response = await client.delete(path(app, DELETE, created["id"]))
     assert (response.status_code, response.content) == (204, b"")
     assert "content-type" not in response.headers
+{%- if unique %}
+
+
+async def test_create_duplicate_returns_409_naming_the_field(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    await create(client, app, 0)
+    duplicate = {**payload(1), UNIQUE: payload(0)[UNIQUE]}
+    response = await client.post(path(app, CREATE), json=duplicate)
+    body = assert_problem(response, 409)
+    assert body["errors"] == TAKEN
+
+
+async def test_update_duplicate_returns_409_naming_the_field(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    taken = await create(client, app, 0)
+    other = await create(client, app, 1)
+    change = {UNIQUE: taken[UNIQUE]}
+    response = await client.patch(path(app, UPDATE, other["id"]), json=change)
+    body = assert_problem(response, 409)
+    assert body["errors"] == TAKEN
+
+
+async def test_bulk_duplicate_returns_409_naming_the_field(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    response = await client.post(path(app, BULK), json=[payload(0), payload(0)])
+    body = assert_problem(response, 409)
+    assert body["errors"] == TAKEN
+{%- endif %}
+
+
+class DriverError(Exception):
+    """Stands in for a database driver's error (asyncpg's carry a SQLSTATE and a constraint)."""
+
+    def __init__(self, message: str, sqlstate: str = "", constraint_name: str = "") -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.constraint_name = constraint_name
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DriverError("deferred constraint"),
+        DriverError("CHECK constraint failed: positive"),
+        DriverError("foreign key violation", sqlstate="23503", constraint_name="fk_a_b_c"),
+        DriverError("unique violation", sqlstate="23505", constraint_name="uq_no_such_table"),
+    ],
+)
+def test_violation_of_no_known_unique_constraint_names_no_field(error: DriverError) -> None:
+    assert unique_violation_columns(IntegrityError("INSERT", None, error)) == []

@@ -1,6 +1,7 @@
 """RFC 9457 problem+json responses for every error the service can answer with."""
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -9,15 +10,20 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from {{ cookiecutter.package_name }}.core.models import Base
+
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
 BODYLESS_STATUSES = frozenset({204, 304})
 HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE")
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+SQLITE_UNIQUE = re.compile(r"^UNIQUE constraint failed: (?P<columns>[\w.]+(?:, [\w.]+)*)$")
 logger = logging.getLogger(__name__)
 
 
@@ -97,8 +103,45 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    """409 when a write breaks a unique (or other) constraint."""
-    return problem(409, "The request conflicts with existing data (a unique value is taken).")
+    """409 when a write breaks a unique (or other) constraint, naming the taken field the
+    way a 422 names an invalid one when the database says which column it is."""
+    assert isinstance(exc, IntegrityError)
+    detail = "The request conflicts with existing data (a unique value is taken)."
+    columns = unique_violation_columns(exc)
+    if not columns:
+        return problem(409, detail)
+    errors = [
+        {"loc": ["body", column], "msg": "Value already taken", "type": "unique"}
+        for column in columns
+    ]
+    return problem(409, detail, errors=errors)
+
+
+def unique_violation_columns(exc: IntegrityError) -> list[str]:
+    """The columns of the unique constraint a write broke, by their database names (which
+    are the JSON names); [] for another violation or when the driver does not say.
+
+    asyncpg names the constraint or index, found in the metadata; SQLite names the columns
+    in its message: "UNIQUE constraint failed: book.title".
+    """
+    if exc.orig is None:
+        return []
+    error = exc.driver_exception
+    constraint = getattr(error, "constraint_name", None)
+    if getattr(error, "sqlstate", None) == UNIQUE_VIOLATION and constraint:
+        return constraint_columns(constraint)
+    if found := SQLITE_UNIQUE.match(str(error)):
+        return [column.rpartition(".")[2] for column in found["columns"].split(", ")]
+    return []
+
+
+def constraint_columns(name: str) -> list[str]:
+    """The column names of the unique constraint or index called name; [] if none is."""
+    for table in Base.metadata.tables.values():
+        for unique in (*table.constraints, *table.indexes):
+            if isinstance(unique, UniqueConstraint | Index) and unique.name == name:
+                return [column.name for column in unique.columns]
+    return []
 
 
 async def data_error(request: Request, exc: Exception) -> JSONResponse:
