@@ -3,7 +3,8 @@
 ORM all the way: `select(Model)` for the list, `session.get` for one, `add` + `commit` +
 `refresh` for a create, a `get_db` dependency with the default scope, default engine and
 session settings, `response_model` with `from_attributes`. It keeps the seeds' semantics,
-not the generated service's: the list is a bare JSON array with no ORDER BY, and a unique
+not the generated service's: the list is a bare JSON array with no ORDER BY, paged by
+`offset` only (no cursor: the benchmark's deep page sends `offset=` instead), and a unique
 violation is a 500, not a 409 (the benchmark never sends one). Same `book` table.
 
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/bench_service \

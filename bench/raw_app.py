@@ -1,8 +1,10 @@
 """Raw reference for the benchmark: a bare ASGI callable straight on an asyncpg pool.
 
-It serves the same `GET /books/{id}`, `GET /books?limit=N` and `POST /books` semantics as
-the generated service (same SQL, same JSON bodies, same status codes, ETag and Location
-headers, problem+json errors) with no framework, no ORM and no validation library: the
+It serves the same `GET /books/{id}`, `GET /books?limit=N[&cursor=...]` and `POST /books`
+semantics as the generated service (same SQL, same cursors, same JSON bodies, same status
+codes, ETag and Location headers, problem+json errors) with no framework, no ORM and no
+validation library: a keyset page is `WHERE (created_at, id) > ($1, $2) ORDER BY
+created_at, id LIMIT n + 1`, served by the migration's ix_book_created_at_id. It is the
 floor a Python service on this stack can reach, so the generated service is measured
 against it. Not a product: only what the benchmark needs.
 

@@ -1,20 +1,22 @@
-"""Benchmark the generated service against a raw asyncpg reference, in one run.
+"""Benchmark the generated service against a raw asyncpg reference at table scale, in one run.
 
     .venv/bin/python bench/run.py            # from the template repo root
 
 Bakes the default project with the cookiecutter API into a temporary directory, creates
 a fresh `bench_service` database (drop + create), migrates it with the project's Alembic
-migrations and seeds it; starts the generated service, `bench/raw_app.py` (bare ASGI on an
-asyncpg pool) and `bench/naive_app.py` (the seeds' ORM pattern), each under uvicorn with
-one worker on its own loopback port; loads each with wrk (GET one by id, GET list, POST
-create) and prints requests/s, p50/p99 latency and the ratio to the raw reference. Every
-process it started is stopped and the database dropped at the end, Ctrl-C included.
-See bench/README.md.
+migrations and seeds it (1,000,000 rows by default, created_at spread over two years);
+starts the generated service, `bench/raw_app.py` (bare ASGI on an asyncpg pool) and
+`bench/naive_app.py` (the seeds' ORM pattern), each under uvicorn with one worker on its
+own loopback port; loads each with wrk (GET one by id, GET list page 1, GET list at a deep
+keyset page, POST create) and prints requests/s, p50/p99 latency, the ratio to the raw
+reference and the cost of the deep page against page 1. Every process it started is
+stopped and the database dropped at the end, Ctrl-C included. See bench/README.md.
 """
 # ruff: noqa: T201 -- a command-line report: print is its output
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import platform
@@ -30,7 +32,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final, TextIO
@@ -48,6 +50,55 @@ INSTALL_WRK: Final = "apt-get install -y wrk  # as root, or with sudo (Debian/Ub
 SERVER_CPU: Final = "1"  # with --pin: the server on CPU 1, wrk on CPU 0, PostgreSQL floats
 LOADGEN_CPU: Final = "0"
 POST_PREFIX: Final = "bench-post"
+DEFAULT_ROWS: Final = 1_000_000
+MIN_ROWS: Final = 100
+# GET one cycles through a random sample of ids: a Lua function holds at most 65,536
+# constants, so the whole id list of a large table cannot go into the script.
+ID_SAMPLE: Final = 10_000
+SEED_SPAN: Final = timedelta(days=730)  # created_at spread over two years ...
+SEED_END_AGO: Final = timedelta(hours=1)  # ... ending an hour before the run
+SEED_TIMEOUT: Final = 1800.0  # seconds for one seeding statement (index builds included)
+SORT: Final = "created_at"  # the generated list's default sort, ascending
+PAGE_LIMIT: Final = 20
+DEEP_TARGET: Final = 0.10  # the deep page may cost at most 10% more than page 1
+IDLE_TIMEOUT: Final = 60.0  # seconds to wait for the database to drain between runs
+COLUMNS: Final = "id, title, author, pages, published_on, version, created_at, updated_at"
+
+# Server-side generation: no rows travel through Python. Titles are unique (the table has
+# a unique constraint on title); created_at grows with i, one random instant inside each
+# step of the span, so the default sort has distinct, evenly spread keys. Every fifth row
+# was "edited" later (version 2, a later updated_at, never after the seed's end).
+SEED_INSERT: Final = """
+INSERT INTO book (id, title, author, pages, published_on, version, created_at, updated_at)
+SELECT gen_random_uuid(),
+       'Seed book ' || lpad(i::text, $5, '0'),
+       'Author ' || (i % 97),
+       CASE WHEN i % 10 = 0 THEN NULL ELSE 100 + i % 900 END,
+       DATE '2000-01-01' + i % 9000,
+       CASE WHEN i % 5 = 0 THEN 2 ELSE 1 END,
+       created_at,
+       CASE WHEN i % 5 = 0
+            THEN LEAST(created_at + random() * interval '30 days', $2::timestamptz)
+            ELSE created_at END
+FROM (
+    SELECT i, $3::timestamptz + (i - 1 + random()) * $4::interval AS created_at
+    FROM generate_series(1, $1::int) AS i
+) AS seeded
+"""
+# The table's indexes, with the constraint each one backs (primary key, unique), if any.
+TABLE_INDEXES: Final = """
+SELECT index.relname AS name, pg_get_indexdef(index.oid) AS definition,
+       con.conname AS constraint_name, pg_get_constraintdef(con.oid) AS constraint_definition
+FROM pg_index AS i
+JOIN pg_class AS index ON index.oid = i.indexrelid
+LEFT JOIN pg_constraint AS con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+WHERE i.indrelid = 'book'::regclass
+ORDER BY index.relname
+"""
+DEEP_QUERY: Final = (
+    f"SELECT {COLUMNS} FROM book WHERE ({SORT}, id) > ($1, $2) "
+    f"ORDER BY {SORT}, id LIMIT {PAGE_LIMIT + 1}"
+)
 
 # wrk's done() runs in its own Lua state; it prints one machine-readable line per run.
 LUA_DONE: Final = """
@@ -69,9 +120,10 @@ request = function()
   return wrk.format("GET", "/books/" .. ids[n])
 end
 """
-LUA_GET_LIST: Final = """
+LUA_GET_PATH: Final = """
+local path = "%s"
 request = function()
-  return wrk.format("GET", "/books?limit=20")
+  return wrk.format("GET", path)
 end
 """
 # Unique titles: the prefix (per target and run) from the command line, the thread
@@ -102,6 +154,27 @@ class Scenario:
     key: str
     title: str
     lua: str
+    # The naive app's own request where it has no equivalent (no cursors), and why.
+    naive_lua: str | None = None
+    naive_note: str | None = None
+
+    def script(self, directory: Path, target_key: str) -> Path:
+        if target_key == "naive" and self.naive_lua is not None:
+            return directory / f"{self.key}-naive.lua"
+        return directory / f"{self.key}.lua"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the seed left in the table and what the scenarios need from it."""
+
+    rows: int
+    seconds: float
+    sample_ids: list[UUID]  # GET one cycles through these
+    middle_position: int  # 0-based position of the deep page's cursor row, created_at order
+    middle: tuple[datetime, UUID]  # (created_at, id) of that row
+    cutoff: datetime  # the newest seeded created_at: rows created after it are the POSTs'
+    deep_plan: str  # PostgreSQL's plan for the deep page's statement
 
 
 @dataclass
@@ -140,7 +213,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per run (2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (1)")
-    parser.add_argument("--rows", type=int, default=1000, help="rows seeded (1000)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=DEFAULT_ROWS,
+        help=f"rows seeded ({DEFAULT_ROWS:,}; at least {MIN_ROWS})",
+    )
     parser.add_argument(
         "--admin-url",
         default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
@@ -151,9 +229,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-pin", action="store_true", help="do not pin server and wrk to separate CPUs"
     )
     args = parser.parse_args(argv)
-    for name in ("duration", "connections", "threads", "rows"):
+    for name in ("duration", "connections", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
+    if args.rows < MIN_ROWS:
+        parser.error(f"--rows must be at least {MIN_ROWS} (the deep page needs a table)")
+    if args.rows >= 2**31 - 1:
+        parser.error("--rows must fit a 32-bit integer")
     if args.warmup < 0:
         parser.error("--warmup must be 0 or more")
     return args
@@ -191,39 +273,150 @@ def drop_database(admin_url: str) -> None:
     asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
 
 
-async def _seed(dsn: str, rows: int) -> list[UUID]:
-    ids = [uuid4() for _ in range(rows)]
-    first_day, now = date(2000, 1, 1), datetime.now(UTC)
-    records = []
-    for i, book_id in enumerate(ids):
-        # Distinct created_at values, one second apart, for the list's ORDER BY.
-        created_at = now - timedelta(seconds=rows - i)
-        published_on = first_day + timedelta(days=i)
-        title, author, pages = f"Seed book {i:06d}", f"Author {i % 97}", 100 + i % 900
-        records.append((book_id, title, author, pages, published_on, created_at, created_at))
-    columns = ["id", "title", "author", "pages", "published_on", "created_at", "updated_at"]
+def _iso(value: datetime) -> str:
+    """A datetime as pydantic writes it in JSON: ISO 8601, UTC as Z."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def encode_cursor(sort: str, value: datetime, row_id: UUID) -> str:
+    """The generated service's cursor (`core/keyset.py`: encode_cursor): base64url without
+    padding of the compact JSON `[sort, value, id]`."""
+    raw = json.dumps([sort, _iso(value), str(row_id)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _plan_summary(plan_json: str) -> str:
+    """`Limit -> Index Scan using ix_...`: the node chain of an EXPLAIN (FORMAT JSON)."""
+    node: dict[str, Any] = json.loads(plan_json)[0]["Plan"]
+    steps = []
+    for _ in range(20):  # bounded: a deep page's plan has two or three nodes
+        step = str(node["Node Type"])
+        if index := node.get("Index Name"):
+            step += f" using {index}"
+        steps.append(step)
+        children = node.get("Plans") or []
+        if not children:
+            break
+        node = children[0]
+    return " -> ".join(steps)
+
+
+async def _load_rows(connection: asyncpg.Connection, rows: int) -> None:
+    """Insert the rows with the table's indexes dropped, then rebuild them as they were.
+
+    One transaction: the migration's indexes and constraints (names and definitions read
+    from the catalog) are dropped, the rows inserted by one INSERT ... SELECT
+    generate_series, and every index and constraint recreated from its own definition.
+    Building an index once over a million rows is several times faster than growing it
+    row by row. The definitions are compared afterwards: the table ends up with exactly
+    the indexes the migrations created.
+    """
+    before = [tuple(record) for record in await connection.fetch(TABLE_INDEXES)]
+    end = await connection.fetchval("SELECT now() - $1::interval", SEED_END_AGO)
+    start, step = end - SEED_SPAN, SEED_SPAN / rows
+    async with connection.transaction():
+        for name, _, constraint, _ in before:
+            if constraint is None:
+                await connection.execute(f'DROP INDEX "{name}"')
+            else:
+                await connection.execute(f'ALTER TABLE book DROP CONSTRAINT "{constraint}"')
+        width = max(7, len(str(rows)))
+        await connection.execute(SEED_INSERT, rows, end, start, step, width, timeout=SEED_TIMEOUT)
+        for _, definition, constraint, constraint_definition in before:
+            if constraint is None:
+                await connection.execute(definition, timeout=SEED_TIMEOUT)
+            else:
+                await connection.execute(
+                    f'ALTER TABLE book ADD CONSTRAINT "{constraint}" {constraint_definition}',
+                    timeout=SEED_TIMEOUT,
+                )
+    after = [tuple(record) for record in await connection.fetch(TABLE_INDEXES)]
+    if after != before:
+        sys.exit(f"seed: the indexes changed:\nbefore {before}\nafter  {after}")
+
+
+async def _seed(dsn: str, rows: int) -> Seeded:
+    started = time.monotonic()
     connection = await asyncpg.connect(dsn, timeout=10)
     try:
-        await connection.copy_records_to_table("book", records=records, columns=columns)
-        await connection.execute("VACUUM ANALYZE book")
+        await _load_rows(connection, rows)
+        await connection.execute("VACUUM ANALYZE book", timeout=SEED_TIMEOUT)
+        seconds = time.monotonic() - started
+        sample = await connection.fetch(
+            "SELECT id FROM book ORDER BY random() LIMIT $1", ID_SAMPLE, timeout=SEED_TIMEOUT
+        )
+        position = rows // 2
+        middle = await connection.fetchrow(
+            f"SELECT {SORT}, id FROM book ORDER BY {SORT}, id OFFSET $1 LIMIT 1",
+            position,
+            timeout=SEED_TIMEOUT,
+        )
+        assert middle is not None
+        cutoff = await connection.fetchval(f"SELECT max({SORT}) FROM book")
+        plan = await connection.fetchval(
+            f"EXPLAIN (FORMAT JSON) {DEEP_QUERY}", middle[SORT], middle["id"]
+        )
     finally:
         await connection.close()
-    return ids
+    return Seeded(
+        rows=rows,
+        seconds=seconds,
+        sample_ids=[record["id"] for record in sample],
+        middle_position=position,
+        middle=(middle[SORT], middle["id"]),
+        cutoff=cutoff,
+        deep_plan=_plan_summary(plan),
+    )
 
 
-def seed(dsn: str, rows: int) -> list[UUID]:
+def seed(dsn: str, rows: int) -> Seeded:
     return asyncio.run(_seed(dsn, rows))
 
 
-def reset_posted_rows(dsn: str) -> int:
-    """Delete what the POST runs inserted, so every target writes into the same table."""
+def reset_posted_rows(dsn: str, cutoff: datetime) -> int:
+    """Delete what the POST runs inserted (created after the seed's newest row, found by the
+    created_at index), so every target writes into, and reads from, the same table."""
 
     async def run() -> int:
         connection = await asyncpg.connect(dsn, timeout=10)
         try:
-            status = await connection.execute("DELETE FROM book WHERE title NOT LIKE 'Seed %'")
-            await connection.execute("VACUUM ANALYZE book")
+            status = await connection.execute(f"DELETE FROM book WHERE {SORT} > $1", cutoff)
+            await connection.execute("VACUUM ANALYZE book", timeout=SEED_TIMEOUT)
             return int(status.split()[-1])
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def wait_database_idle(dsn: str, timeout: float = IDLE_TIMEOUT) -> float | None:
+    """Wait until no query of the benchmark database is running (three polls in a row).
+
+    A server can still hold requests wrk gave up on (a slow scenario, a full pool); they
+    would load PostgreSQL during the next app's run. Returns the seconds waited, or None if
+    the database was still busy after `timeout`.
+    """
+
+    async def run() -> float | None:
+        connection = await asyncpg.connect(dsn, timeout=10)
+        started = time.monotonic()
+        quiet = 0
+        try:
+            for _ in range(int(timeout / 0.1) + 1):
+                busy = await connection.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                    "AND backend_type = 'client backend' AND state <> 'idle' "
+                    "AND pid <> pg_backend_pid()",
+                    DB_NAME,
+                )
+                quiet = quiet + 1 if busy == 0 else 0
+                if quiet >= 3:
+                    return time.monotonic() - started
+                if time.monotonic() - started > timeout:
+                    break
+                await asyncio.sleep(0.1)
+            return None
         finally:
             await connection.close()
 
@@ -410,42 +603,76 @@ def run_wrk(
     )
 
 
-def write_scripts(directory: Path, ids: Sequence[UUID]) -> list[Scenario]:
-    id_list = ",".join(f'"{book_id}"' for book_id in ids)
+def list_path(cursor: str | None = None) -> str:
+    return f"/books?limit={PAGE_LIMIT}" + ("" if cursor is None else f"&cursor={cursor}")
+
+
+def naive_deep_path(seeded: Seeded) -> str:
+    """The naive app has no cursors: its way to the same depth is an offset."""
+    return f"/books?limit={PAGE_LIMIT}&offset={seeded.middle_position + 1}"
+
+
+def write_scripts(directory: Path, seeded: Seeded) -> list[Scenario]:
+    id_list = ",".join(f'"{book_id}"' for book_id in seeded.sample_ids)
+    created_at, middle_id = seeded.middle
+    deep = list_path(encode_cursor(SORT, created_at, middle_id))
+    naive_deep = naive_deep_path(seeded)
     scenarios = [
         Scenario("get_one", "GET one", LUA_GET_ONE % id_list),
-        Scenario("get_list", "GET list", LUA_GET_LIST),
+        Scenario("get_list", "GET page 1", LUA_GET_PATH % list_path()),
+        Scenario(
+            "get_deep",
+            "GET deep page",
+            LUA_GET_PATH % deep,
+            naive_lua=LUA_GET_PATH % naive_deep,
+            naive_note=(
+                f"naive has no cursors: its deep page is GET {naive_deep} (OFFSET with no "
+                "ORDER BY, the seeds' pattern), not the same query"
+            ),
+        ),
         Scenario("post", "POST create", LUA_POST),
     ]
     for scenario in scenarios:
         (directory / f"{scenario.key}.lua").write_text(scenario.lua + LUA_DONE)
+        if scenario.naive_lua is not None:
+            scenario.script(directory, "naive").write_text(scenario.naive_lua + LUA_DONE)
     return scenarios
 
 
 # --- checks and report ------------------------------------------------------------------
 
 
-def check_same_answers(targets: Sequence[Target], book_id: UUID) -> None:
-    """Every target answers the three calls; generated and raw answer with the same JSON."""
+def check_same_answers(targets: Sequence[Target], seeded: Seeded) -> None:
+    """Every target answers the calls; generated and raw answer with the same JSON, on the
+    deep page too (which checks the cursor the bench built)."""
+    book_id = seeded.sample_ids[0]
+    created_at, middle_id = seeded.middle
+    deep = list_path(encode_cursor(SORT, created_at, middle_id))
     bodies: dict[str, dict[str, Any]] = {}
     for target in targets:
         base = f"http://127.0.0.1:{target.port}"
         new = {"title": f"check-{target.key}", "author": "Check", "pages": 1}
+        deep_path = naive_deep_path(seeded) if target.key == "naive" else deep
         answers = {
             "get_one": http("GET", f"{base}/books/{book_id}"),
-            "get_list": http("GET", f"{base}/books?limit=20"),
+            "get_list": http("GET", f"{base}{list_path()}"),
+            "get_deep": http("GET", f"{base}{deep_path}", timeout=30),
             "post": http("POST", f"{base}/books", new),
             "missing": http("GET", f"{base}/books/{uuid4()}"),
         }
-        expected = {"get_one": 200, "get_list": 200, "post": 201, "missing": 404}
+        expected = {"get_one": 200, "get_list": 200, "get_deep": 200, "post": 201, "missing": 404}
         for call, (status, body) in answers.items():
             if status != expected[call]:
                 sys.exit(f"{target.title}: {call} answered {status}, not {expected[call]}:\n{body}")
         bodies[target.key] = {call: body for call, (_, body) in answers.items()}
     generated, raw = bodies["generated"], bodies["raw"]
-    for call in ("get_one", "get_list"):
+    for call in ("get_one", "get_list", "get_deep"):
         if generated[call] != raw[call]:
             sys.exit(f"{call}: raw and generated bodies differ:\n{generated[call]}\n{raw[call]}")
+    items = generated["get_deep"]["items"]
+    first = datetime.fromisoformat(items[0][SORT]) if items else None
+    if len(items) != PAGE_LIMIT or first is None or first < created_at:
+        sys.exit(f"the deep page does not start after the middle row {seeded.middle}: {items[:1]}")
     post_keys = {key: sorted(body["post"]) for key, body in bodies.items()}
     if len({tuple(keys) for keys in post_keys.values()}) != 1:
         sys.exit(f"POST bodies have different fields: {post_keys}")
@@ -456,12 +683,17 @@ def fmt_ms(microseconds: float) -> str:
 
 
 def report(
-    scenarios: Sequence[Scenario], targets: Sequence[Target], results: dict[tuple[str, str], Result]
+    scenarios: Sequence[Scenario],
+    targets: Sequence[Target],
+    results: dict[tuple[str, str], Result],
+    seeded: Seeded,
 ) -> None:
+    width = max(len(scenario.title) for scenario in scenarios)
     header = (
-        f"{'scenario':<12} {'app':<10} {'req/s':>9} {'p50':>9} {'p99':>9} "
+        f"{'scenario':<{width}} {'app':<10} {'req/s':>9} {'p50':>9} {'p99':>9} "
         f"{'server CPU':>10} {'errors':>7} {'vs raw':>7}"
     )
+    notes: list[str] = []
     print()
     print(header)
     print("-" * len(header))
@@ -470,23 +702,51 @@ def report(
         for target in targets:
             result = results[(scenario.key, target.key)]
             cpu = "-" if result.server_cpu is None else f"{result.server_cpu:.0%}"
+            app = target.key
+            if target.key == "naive" and scenario.naive_note is not None:
+                notes.append(scenario.naive_note)
+                app += "*" * len(notes)
             print(
-                f"{scenario.title:<12} {target.key:<10} {result.rps:>9,.0f} "
+                f"{scenario.title:<{width}} {app:<10} {result.rps:>9,.0f} "
                 f"{fmt_ms(result.p50_us):>9} {fmt_ms(result.p99_us):>9} {cpu:>10} "
                 f"{result.failed:>7} {result.rps / raw.rps:>7.0%}"
             )
+    for number, note in enumerate(notes, 1):
+        print(f"{'*' * number} {note}")
     print()
     print("Throughput of the generated service as a share of the raw asyncpg reference:")
     for scenario in scenarios:
         generated = results[(scenario.key, "generated")]
         raw = results[(scenario.key, "raw")]
         line = (
-            f"  {scenario.title + ':':<13} {generated.rps:,.0f} req/s vs {raw.rps:,.0f} req/s"
-            f" = {generated.rps / raw.rps:.0%}"
+            f"  {scenario.title + ':':<{width + 1}} {generated.rps:>7,.0f} req/s vs "
+            f"{raw.rps:>7,.0f} req/s = {generated.rps / raw.rps:>4.0%}"
         )
         if (naive := results.get((scenario.key, "naive"))) is not None:
-            line += f"   (naive seeds pattern: {naive.rps:,.0f} req/s = {naive.rps / raw.rps:.0%})"
+            marker = "*" if scenario.naive_note is not None else ""
+            line += f"   (naive{marker}: {naive.rps:,.0f} req/s = {naive.rps / raw.rps:.0%})"
         print(line)
+    print()
+    print(
+        f"Deep page (after row {seeded.middle_position + 1:,} of {seeded.rows:,} in {SORT} "
+        f"order) against page 1, same app:"
+    )
+    for target in targets:
+        page1 = results.get(("get_list", target.key))
+        deep = results.get(("get_deep", target.key))
+        if page1 is None or deep is None or not deep.rps:
+            continue
+        cost = page1.rps / deep.rps - 1  # time per request, closed loop
+        line = (
+            f"  {target.key + ('*' if target.key == 'naive' else '') + ':':<11} "
+            f"req/s {deep.rps / page1.rps:>5.0%} of page 1, p50 x{deep.p50_us / page1.p50_us:.2f}, "
+            f"p99 x{deep.p99_us / page1.p99_us:.2f}: {cost:+.0%} per request"
+        )
+        if target.key == "generated":
+            verdict = "met" if cost <= DEEP_TARGET else "MISSED"
+            line += f" (target: within {DEEP_TARGET:.0%}: {verdict})"
+        print(line)
+    print(f"  PostgreSQL's plan for the deep page: {seeded.deep_plan}")
     if any(result.failed for result in results.values()):
         print("\nWARNING: some runs had errors (non-2xx answers or socket errors), see the table.")
 
@@ -541,9 +801,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             project_env = {**base_env, "PYTHONPATH": str(project / "src")}
             migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
             run_checked(migrate, env=project_env, cwd=project, what="alembic upgrade head")
-            ids = seed(dsn, args.rows)
-            say(f"Seeded {len(ids):,} rows.")
-            scenarios = write_scripts(work, ids)
+            say(f"Seeding {args.rows:,} rows ...")
+            seeded = seed(dsn, args.rows)
+            say(f"Seeded {seeded.rows:,} rows in {seeded.seconds:.0f} s (indexes and ANALYZE).")
+            scenarios = write_scripts(work, seeded)
 
             bench_app = ["--app-dir", str(BENCH)]
             if not args.no_naive:
@@ -562,8 +823,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 start(target, work)
             for target in targets:
                 wait_ready(target)
-            check_same_answers(targets, ids[0])
-            reset_posted_rows(dsn)
+            check_same_answers(targets, seeded)
+            reset_posted_rows(dsn, seeded.cutoff)
 
             say(
                 f"\n{wrk_version()}; {cpus} CPUs; PostgreSQL {server_version(dsn)}; "
@@ -577,23 +838,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(
                 f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s after a "
                 f"{args.warmup}s warm-up, per app and scenario; {placement}; "
-                f"{args.rows:,} seeded rows"
+                f"{seeded.rows:,} seeded rows"
             )
             results: dict[tuple[str, str], Result] = {}
             for scenario in scenarios:
-                script = work / f"{scenario.key}.lua"
                 for target in targets:
+                    script = scenario.script(work, target.key)
                     run_id = uuid4().hex[:8]
-                    say(f"  {scenario.title:<12} {target.key:<10} ...")
+                    say(f"  {scenario.title:<13} {target.key:<10} ...")
                     if args.warmup:
                         warm_args = [f"{POST_PREFIX}-warm-{run_id}"]
                         run_wrk(args, script, target, args.warmup, warm_args, pin=pin)
                     lua_args = [f"{POST_PREFIX}-{run_id}"]
                     result = run_wrk(args, script, target, args.duration, lua_args, pin=pin)
                     results[(scenario.key, target.key)] = result
+                    if wait_database_idle(dsn) is None:
+                        say(f"    the database was still busy {IDLE_TIMEOUT:.0f} s after the run")
                     if scenario.key == "post":
-                        reset_posted_rows(dsn)
-            report(scenarios, targets, results)
+                        reset_posted_rows(dsn, seeded.cutoff)
+            report(scenarios, targets, results, seeded)
             return 0
         except KeyboardInterrupt:
             say("\nInterrupted; cleaning up.", sys.stderr)
