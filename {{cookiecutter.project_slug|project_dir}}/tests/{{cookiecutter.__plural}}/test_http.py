@@ -152,7 +152,8 @@ async def test_update_duplicate_returns_409_naming_the_field(
 async def test_bulk_duplicate_returns_409_naming_the_field(
     client: AsyncClient, app: FastAPI
 ) -> None:
-    response = await client.post(path(app, BULK), json=[payload(0), payload(0)])
+    clash = {**payload(1), UNIQUE: payload(0)[UNIQUE]}  # only this field is taken
+    response = await client.post(path(app, BULK), json=[payload(0), clash])
     body = assert_problem(response, 409)
     assert body["errors"] == TAKEN
 {%- endif %}
