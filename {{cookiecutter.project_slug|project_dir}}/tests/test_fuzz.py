@@ -25,7 +25,8 @@ from schemathesis.config import SchemathesisConfig
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
-from tests.conftest import ROOT, empty_tables
+
+from .conftest import ROOT, empty_tables
 
 # Addresses at special-use domains (.test, .local ...) are refused by the service, as they
 # cannot receive mail; JSON Schema's "email" format cannot say so, so generate real-looking ones.
