@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import BIN, POSTGRES, bake, run
-from tests.test_bake import JINJA_LEFTOVER, package_dir
+from tests.test_bake import JINJA_LEFTOVER, package_dir, rendered_files
 
 OPTIONS: dict[str, list[Any]] = {
     "database": ["postgresql", "sqlite"],
@@ -62,7 +62,7 @@ def test_pairwise_rows_cover_every_pair_of_option_values() -> None:
 def test_pairwise_bake_is_clean(pairwise: dict[int, Path], index: int) -> None:
     project = pairwise[index]
     leftovers = [
-        p for p in project.rglob("*") if p.is_file() and JINJA_LEFTOVER.search(p.read_text())
+        p for p in rendered_files(project) if JINJA_LEFTOVER.search(p.read_text(encoding="utf-8"))
     ]
     assert leftovers == []
     for command in (
@@ -100,7 +100,8 @@ def test_pairwise_bake_keeps_only_chosen_files(pairwise: dict[int, Path], index:
     driver = "asyncpg" if chosen["database"] == "postgresql" else "aiosqlite"
     assert f'"{driver}>=' in pyproject
     if chosen["pagination"] == "offset":  # no docstring or comment speaks of keyset pages
-        mentions = [p for p in project.rglob("*.py") if "keyset" in p.read_text().lower()]
+        sources = [p for p in rendered_files(project) if p.suffix == ".py"]
+        mentions = [p for p in sources if "keyset" in p.read_text(encoding="utf-8").lower()]
         assert mentions == []
 
 

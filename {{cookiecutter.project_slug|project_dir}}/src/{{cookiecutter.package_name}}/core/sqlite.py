@@ -87,7 +87,7 @@ class AwareDateTime(sa.TypeDecorator[datetime]):
 
     @property
     def python_type(self) -> type[datetime]:
-        """Values are datetimes (the cursor of a keyset page needs this)."""
+        """Values are datetimes (list pages compare and decode by it)."""
         return datetime
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -111,7 +111,7 @@ class ScaledDecimal(sa.TypeDecorator[Decimal]):
 
     @property
     def python_type(self) -> type[Decimal]:
-        """Values are Decimals (the cursor of a keyset page needs this)."""
+        """Values are Decimals (list pages compare and decode by it)."""
         return Decimal
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
