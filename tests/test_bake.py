@@ -10,7 +10,9 @@ from tests.conftest import BIN, CASES, run
 
 JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#")
 # What running a baked project leaves beside the rendered files (the slow tier runs them).
-RUN_ARTEFACTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv"})
+RUN_ARTEFACTS = frozenset(
+    {"__pycache__", ".hypothesis", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv"}
+)
 
 
 def rendered_files(project: Path) -> list[Path]:
