@@ -13,6 +13,8 @@ from jinja2.ext import Extension
 from crudgen import naming
 from crudgen.fields import (
     Field,
+    bad_filter_rows,
+    filter_rows,
     first_field,
     migration_sort_indexes,
     parse_fields,
@@ -20,7 +22,7 @@ from crudgen.fields import (
     sort_literal,
 )
 from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
-from crudgen.pyfmt import layout, python_list
+from crudgen.pyfmt import collection, layout, python_list, python_string
 
 # Resolved when cookiecutter (or cruft) imports this extension, while the working directory
 # is still the one the template path is relative to; the hooks run elsewhere.
@@ -71,6 +73,7 @@ class CrudExtension(Extension):
             project_dir=project_dir,
             parse_fields=parse_fields,
             layout=layout,
+            pystr=python_string,
         )
         environment.globals.update(
             revision_id=revision_id,
@@ -85,4 +88,7 @@ class CrudExtension(Extension):
             migration_sort_indexes=migration_sort_indexes,
             first_field=first_field,
             python_list=python_list,
+            collection=collection,
+            filter_rows=filter_rows,
+            bad_filter_rows=bad_filter_rows,
         )

@@ -9,6 +9,7 @@ cookiecutter runs.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -151,7 +152,7 @@ class Field:
     @property
     def enum_members(self) -> list[tuple[str, str]]:
         """(CONSTANT, value) pairs of an enum field."""
-        return [(value.upper(), value) for value in self.args]
+        return [(_constant(value), value) for value in self.args]
 
     def _sub(self, text: str, *, nullable: bool = False) -> str:
         null = ", nullable=True" if nullable else ""
@@ -366,7 +367,7 @@ class Field:
             bad = [f'"x" * {int(self.args[0]) + 1}', '"nul \\x00 byte"']
         if self.kind == "decimal":
             whole = int(self.args[0]) - int(self.args[1]) + 1
-            bad = [f'"{"9" * whole}"', 'float("nan")', "1.5", '"1e3"']
+            bad = [f'"9" * {whole}', 'float("nan")', "1.5", '"1e3"']
         return bad
 
     @property
@@ -396,6 +397,11 @@ class Field:
         return self.spec.example.format(name=self.name.replace("_", "-"))
 
 
+def _constant(value: str) -> str:
+    """An enum member's name: its value upper-cased; I, L and O read like digits (E741)."""
+    return value.upper() + ("_" if value in ("i", "l", "o") else "")
+
+
 def _py_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -414,8 +420,13 @@ def split_items(text: str) -> list[tuple[int, str]]:
     """Split on commas outside parentheses; returns (column, item) with 1-based columns."""
     items: list[tuple[int, str]] = []
     depth, start = 0, 0
+    quoted = False
     for pos, char in enumerate(text + ","):
-        if char == "(":
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
             depth += 1
         elif char == ")":
             depth = max(depth - 1, 0)
@@ -545,7 +556,7 @@ def _check_modifiers(field: Field) -> None:
     if field.kind in ("bool", "enum") and field.unique:
         raise FieldsError(
             f"a unique {field.kind} column would allow only a handful of rows; "
-            f"use ':index' instead, e.g. '{field.name}:{field.kind}{_args_text(field)}:index'"
+            f"use ':index' instead; e.g. '{field.name}:{field.kind}{_args_text(field)}:index'"
         )
 
 
@@ -558,7 +569,9 @@ def _with_default(field: Field, raw: str) -> Field:
         "text": lambda v: True,
         "int": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and -INT32 <= int(v) < INT32,
         "bigint": lambda v: re.fullmatch(r"-?[0-9]+", v) is not None and abs(int(v)) <= JSON_SAFE,
-        "float": lambda v: re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v) is not None,
+        "float": lambda v: (
+            re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v) is not None and math.isfinite(float(v))
+        ),
         "decimal": lambda v: _decimal_fits(v, int(field.args[0]), int(field.args[1])),
         "bool": lambda v: v in ("true", "false"),
         "enum": lambda v: v in field.args,
@@ -651,6 +664,19 @@ def migration_sort_indexes(
         create = Call("op.create_index", (*columns, *live))
         pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
     return pairs
+
+
+def filter_rows(fields: list[Field]) -> list[str]:
+    """`("query parameter", "column", "operator")` for every list filter of the fields."""
+    return [f'("{param}", "{f.name}", "{op}")' for f in fields for param, op in f.filters]
+
+
+def bad_filter_rows(fields: list[Field]) -> list[str]:
+    """`("query parameter", "value")` pairs the list must refuse with 422, fields' and its
+    own parameters' alike."""
+    pairs = [("limit", "1e3"), ("sort", "no_such_field")]
+    pairs += [pair for field in fields for pair in field.bad_filters]
+    return [f'("{param}", "{value}")' for param, value in pairs]
 
 
 def first_field(fields: list[Field], attribute: str, value: bool = True) -> Field | None:

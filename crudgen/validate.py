@@ -56,7 +56,9 @@ ENTITY_IMPORTED = frozenset({
     "date", "datetime", "decimal", "uuid", "enum", "annotated", "any", "field", "mapped", "sa",
     "status", "query", "depends", "request", "response",
 })  # fmt: skip
-SCHEMA_SUFFIXES = frozenset(("Create", "Read", "Update", "Dep"))
+SCHEMA_SUFFIXES = frozenset(
+    ("Create", "Read", "Update", "Dep", "ListParams", "Sort", "Id", "IdConvertor")
+)
 
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SLUG_CHARS = re.compile(r"[a-z0-9-]+")
@@ -161,6 +163,9 @@ def _entity_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
         return [_error("entity_name", value, rule, "BlogPost")]
     if len(snake(value)) > MAX_LENGTH["entity_name"]:
         return [_error("entity_name", value, _too_long("entity_name"), "InventoryAdjustment")]
+    if len(snake(value)) < 2:
+        rule = "use at least two letters, so routes, ids and links stay distinct"
+        return [_error("entity_name", value, rule, f"{pascal(value)}Item")]
     clash = _clash(snake(value), "an entity")
     return [_error("entity_name", value, *clash)] if clash else []
 

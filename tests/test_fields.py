@@ -1036,7 +1036,7 @@ def test_default_absent_renders_none(
             "active:bool:unique",
             [
                 "fields: 'active:bool:unique' (item 1, column 1) — a unique bool column would "
-                "allow only a handful of rows; use ':index' instead, e.g. 'active:bool:index'"
+                "allow only a handful of rows; use ':index' instead; e.g. 'active:bool:index'"
             ],
         ),
         (
@@ -1047,7 +1047,7 @@ def test_default_absent_renders_none(
                     1,
                     1,
                     "a unique enum column would allow only a handful of rows; use ':index' "
-                    "instead, e.g. 'status:enum(a|b):index'",
+                    "instead; e.g. 'status:enum(a|b):index'",
                 )
             ],
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,16 @@ import pytest
 
 from crudgen.fields import Field, parse_fields, sort_literal
 from crudgen.naming import pascal, table_name
-from crudgen.pyfmt import LINE_LENGTH, Arg, Call, flat, layout, python_list
+from crudgen.pyfmt import (
+    LINE_LENGTH,
+    Arg,
+    Call,
+    collection,
+    flat,
+    layout,
+    python_list,
+    python_string,
+)
 from crudgen.validate import fields_errors
 
 RUFF = Path(sys.executable).with_name("ruff")
@@ -153,7 +163,8 @@ def test_layout_nested_inner_hugs_when_its_args_fit() -> None:
         (["title", "pages"], 'FIELDS = ["title", "pages"]'),
         (
             [f"field_{n:02d}_{'x' * 10}" for n in range(4)],
-            "FIELDS = [\n    " + ", ".join(f'"field_{n:02d}_{"x" * 10}"' for n in range(4)) + "\n]",
+            # a list display is never hugged on one indented line (ruff format)
+            "FIELDS = [\n" + "".join(f'    "field_{n:02d}_{"x" * 10}",\n' for n in range(4)) + "]",
         ),
         (
             [f"field_{n:02d}_{'x' * 10}" for n in range(5)],
@@ -304,3 +315,24 @@ def test_layout_long_enum_default_agrees_with_ruff_format(tmp_path: Path) -> Non
     (tmp_path / "schema.py").write_text(text)
     result = ruff_format_check(tmp_path)
     assert result == (0, ""), result[1]
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], "X: tuple[str, ...] = ()"),
+        (['"a"'], 'X: tuple[str, ...] = ("a",)'),
+        (['"a"', '"b"'], 'X: tuple[str, ...] = ("a", "b")'),
+    ],
+)
+def test_tuple_collection_renders_like_ruff(items: list[str], expected: str) -> None:
+    assert layout(collection("X: tuple[str, ...] = ", items, "()")) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["Book", 'Say "hi"', "it's", "back\\slash", "both \" and ' quotes", "tab\there"]
+)
+def test_python_string_is_the_text_quoted_as_ruff_quotes(text: str) -> None:
+    literal = python_string(text)
+    assert ast.literal_eval(literal) == text
+    assert literal[0] == ("'" if text.count('"') > text.count("'") else '"')

@@ -19,23 +19,9 @@ from httpx import AsyncClient
     "tests." ~ many ~ ".factories:payload",
 ) }}
 
-FILTERS = [
-{%- for field in fields %}
-{%- for param, op in field.filters %}
-    ("{{ param }}", "{{ field.name }}", "{{ op }}"),
-{%- endfor %}
-{%- endfor %}
-]
+{{ collection("FILTERS: list[tuple[str, str, str]] = ", filter_rows(fields))|layout }}
 # Values that are not in the parameter's documented format (a number is not a date).
-BAD_VALUES = [
-    ("limit", "1e3"),
-    ("sort", "no_such_field"),
-{%- for field in fields %}
-{%- for param, value in field.bad_filters %}
-    ("{{ param }}", "{{ value }}"),
-{%- endfor %}
-{%- endfor %}
-]
+{{ collection("BAD_VALUES = ", bad_filter_rows(fields))|layout }}
 
 
 async def create_rows(client: AsyncClient, app: FastAPI, count: int) -> list[dict[str, Any]]:

@@ -30,7 +30,8 @@ async def test_delete_keeps_the_row_with_deleted_at(
     response = await client.delete(path(app, DELETE, created["id"]))
     assert response.status_code == 204
     row_id = {{ cls }}Read.model_validate(created).id
-    query = sa.select({{ cls }}.deleted_at, {{ cls }}.version).where({{ cls }}.id == row_id)
+    columns = ({{ cls }}.deleted_at, {{ cls }}.version)
+    query = sa.select(*columns).where({{ cls }}.id == row_id)
     deleted_at, version = (await connection.execute(query)).one()
     assert deleted_at is not None
     assert version == 2

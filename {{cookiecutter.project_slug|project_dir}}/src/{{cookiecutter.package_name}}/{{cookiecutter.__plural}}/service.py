@@ -40,13 +40,7 @@ _SELECT: Final = sa.select(*_COLUMNS){{ ".where(_live)" if cookiecutter.soft_del
 _GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
 _EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"){{ ", _live" if cookiecutter.soft_delete else "" }})
 _NO_SYNC: Final = {"synchronize_session": False}
-_FILTERS: Final[tuple[Filter, ...]] = (
-{%- for field in fields %}
-{%- for param, op in field.filters %}
-    ("{{ param }}", "{{ field.name }}", "{{ op }}"),
-{%- endfor %}
-{%- endfor %}
-)
+{{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(fields), "()")|layout }}
 
 
 async def create_{{ one }}(
@@ -155,7 +149,8 @@ async def delete_{{ one }}(
 {%- if cookiecutter.soft_delete %}
     """Mark the row deleted (if its version is allowed); False when no live row matched."""
     values = {"deleted_at": sa.func.now(), "version": _version + 1}
-    statement = sa.update({{ cls }}).values(values).where(_pk == {{ one }}_id, _live)
+    statement = sa.update({{ cls }}).values(values)
+    statement = statement.where(_pk == {{ one }}_id, _live)
 {%- else %}
     """Delete the row (if its version is allowed); False when no row matched."""
     statement = sa.delete({{ cls }}).where(_pk == {{ one }}_id)
