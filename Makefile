@@ -24,10 +24,13 @@ test: install ## The whole suite: unit, bake, and each baked project's own tests
 test-fast: install ## Everything but the slow tier (no generated test suites)
 	$(UV) run pytest -m "not slow"
 
+props: install ## Property-based bake tests with many examples (PROPS_EXAMPLES, default 300)
+	PROPS_EXAMPLES=$${PROPS_EXAMPLES:-300} $(UV) run pytest -n 2 tests/test_properties.py
+
 bake: ## Generate the default project into build/ and show its next steps
 	$(UV) run cookiecutter --no-input --overwrite-if-exists --output-dir build .
 
 clean: ## Remove build/ and caches
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install fmt lint typecheck test test-fast bake clean
+.PHONY: help install fmt lint typecheck test test-fast props bake clean
