@@ -228,6 +228,34 @@ test_accepted_answers_bake_clean_py312 = accepted_answers_bake_clean("3.12")
 test_accepted_answers_bake_clean_py313 = accepted_answers_bake_clean("3.13")
 
 
+# Shrunk failing examples, kept as named regressions (each once failed a check of A).
+REGRESSIONS: dict[str, dict[str, object]] = {
+    "entity sorting before Base (RUF022)": {"entity_name": "Article"},
+    "package sorting after tests (I001)": {"project_name": "User Directory"},
+    "everyday field names": {
+        "fields": "type:str(20):unique, from:date, order:int:index, date:date?, json:int?"
+    },
+    "one list filter": {"fields": "a:bool"},
+    "no list filter": {"fields": "a:json"},
+    "long entity with soft delete": {"entity_name": "InventoryItemRecordLn", "soft_delete": True},
+    "FIELDS over 100 columns": {
+        "fields": ", ".join(f"{letter * 20}:int" for letter in "abcd"),
+    },
+    "wide decimal": {"fields": "a:decimal(1000,0):unique"},
+    "quotes and backslashes in free text": {
+        "project_name": 'Say "hi"',
+        "description": 'Say "hi" \\8',
+    },
+    "enum members I, L, O": {"fields": "a:enum(i|b|l|o)"},
+}
+
+
+@pytest.mark.parametrize("name", REGRESSIONS)
+def test_regressions_bake_clean(tmp_path: Path, mypy_caches: MypyCaches, name: str) -> None:
+    project = bake(tmp_path, REGRESSIONS[name])
+    check_baked(project, "3.11", mypy_caches)
+
+
 def assert_well_formed(error: str, context: dict[str, Any]) -> None:
     """`<input>: <value> — <rule>; e.g. <example>`, on one printable line."""
     assert error.isprintable(), f"not one printable line: {error!r}"
