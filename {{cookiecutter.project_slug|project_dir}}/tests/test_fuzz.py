@@ -10,6 +10,7 @@ clean transactions.
 """
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -31,8 +32,9 @@ from .conftest import ROOT, empty_tables
 # Addresses at special-use domains (.test, .local ...) are refused by the service, as they
 # cannot receive mail; JSON Schema's "email" format cannot say so, so generate real-looking ones.
 schemathesis.openapi.format("email", strategies.emails(domains=strategies.just("example.com")))
+# Examples per operation and phase: FUZZ_EXAMPLES=5 for a quick run, more for a deep one.
 FUZZ = settings(
-    max_examples=20,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES") or 20),
     derandomize=True,
     deadline=None,
     database=None,
