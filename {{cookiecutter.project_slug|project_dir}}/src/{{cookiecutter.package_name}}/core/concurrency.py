@@ -17,6 +17,11 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _versions(header: str, tag: re.Pattern[str]) -> list[int]:
+    """The versions named by a comma-separated list of ETags that match `tag`."""
+    return [int(m[1]) for part in header.split(",") if (m := tag.match(part))]
+
+
 def etag(version: int) -> str:
     """The ETag header value of a resource version."""
     return f'"{version}"'
@@ -29,7 +34,7 @@ def if_match_versions(
     header allows none, so the write answers 412 (or 404 when the row is missing)."""
     if if_match is None or if_match.strip() == "*":
         return None
-    return [int(m[1]) for tag in if_match.split(",") if (m := _STRONG_TAG.match(tag))]
+    return _versions(if_match, _STRONG_TAG)
 
 
 def not_modified(if_none_match: str | None, version: int) -> bool:
@@ -39,7 +44,7 @@ def not_modified(if_none_match: str | None, version: int) -> bool:
         return False
     if if_none_match.strip() == "*":
         return True
-    return version in [int(m[1]) for tag in if_none_match.split(",") if (m := _TAG.match(tag))]
+    return version in _versions(if_none_match, _TAG)
 
 
 IfMatchDep = Annotated[list[int] | None, Depends(if_match_versions)]
