@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from crudgen import naming
+from crudgen.entities import Entity, revision_id, service_entities
 from crudgen.fields import (
     Field,
     bad_filter_rows,
@@ -34,13 +34,6 @@ def template_root() -> str:
     return TEMPLATE_ROOT
 
 
-def revision_id(*parts: object) -> str:
-    """A stable Alembic revision id (12 hex digits) derived from what the revision creates:
-    the same answers always give the same id, so re-rendering changes no file."""
-    text = "\x1f".join(str(part) for part in parts)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
     """The parsed fields of the entity, rendered for the chosen database and options."""
     return parse_fields(
@@ -50,6 +43,12 @@ def entity_fields(context: Mapping[str, Any]) -> list[Field]:
         database=str(context.get("database", "postgresql")),
         soft_delete=context.get("soft_delete") is True,
     )
+
+
+def router_imports(package: str, entities: list[Entity]) -> str:
+    """The registry's imports: each entity's router under the name of its package."""
+    specs = [f"{package}.{entity.plural}.router:router as {entity.plural}" for entity in entities]
+    return import_block(package, *specs)
 
 
 def project_dir(slug: str) -> str:
@@ -77,6 +76,8 @@ class CrudExtension(Extension):
         )
         environment.globals.update(
             revision_id=revision_id,
+            service_entities=service_entities,
+            router_imports=router_imports,
             template_root=template_root,
             entity_fields=entity_fields,
             import_block=import_block,

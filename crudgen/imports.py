@@ -15,6 +15,8 @@ from crudgen.pyfmt import layout
 
 
 def _section(module: str, first_party: str) -> int:
+    if module.startswith("."):
+        return 4
     root = module.split(".")[0]
     if root == "__future__":
         return 0
@@ -29,6 +31,12 @@ def _natural(text: str) -> list[tuple[int, str]]:
         (int(part), "") if part.isdigit() else (-1, part)
         for part in re.split(r"(\d+)", text.lower())
     ]
+
+
+def _module_key(module: str) -> tuple[int, list[tuple[int, str]]]:
+    """Relative modules furthest first (`..core` before `.` before `.schemas`), as ruff does."""
+    rest = module.lstrip(".")
+    return (len(rest) - len(module), _natural(rest))
 
 
 def _name_key(name: str) -> tuple[int, list[tuple[int, str]]]:
@@ -58,7 +66,7 @@ def import_block(first_party: str, *specs: str) -> str:
     blocks = []
     for section in sorted(set(plain) | set(froms)):
         lines = [f"import {m}" for m in sorted(plain.get(section, ()), key=_natural)]
-        for module, names in sorted(froms.get(section, {}).items(), key=lambda i: _natural(i[0])):
+        for module, names in sorted(froms.get(section, {}).items(), key=lambda i: _module_key(i[0])):
             combined = sorted((n for n in names if " as " not in n), key=_name_key)
             lines += [_from_line(module, combined)] if combined else []
             aliased = sorted((n for n in names if " as " in n), key=_name_key)
@@ -78,14 +86,14 @@ def _from_line(module: str, names: list[str]) -> str:
 def model_imports(fields: list[Field], package: str, id_type: str, database: str) -> str:
     """Import block of `<plural>/models.py`."""
     specs = ["datetime:datetime", "sqlalchemy as sa", "sqlalchemy.orm:Mapped"]
-    specs += ["sqlalchemy.orm:mapped_column", f"{package}.core.models:Base"]
+    specs += ["sqlalchemy.orm:mapped_column", "..core.models:Base"]
     if id_type == "uuid":
         specs += ["uuid:UUID", "uuid:uuid4"]
     if any(f.kind == "enum" for f in fields):
-        specs += ["enum:StrEnum", f"{package}.core.models:enum_values"]
+        specs += ["enum:StrEnum", "..core.models:enum_values"]
     if database == "sqlite":
-        specs += [f"{package}.core.sqlite:AwareDateTime"]
-        specs += [f"{package}.core.sqlite:ScaledDecimal" for f in fields if f.kind == "decimal"]
+        specs += ["..core.sqlite:AwareDateTime"]
+        specs += ["..core.sqlite:ScaledDecimal" for f in fields if f.kind == "decimal"]
     return import_block(package, *specs, *imports_for(*(f.annotation for f in fields)))
 
 
@@ -94,15 +102,15 @@ def schema_imports(
 ) -> str:
     """Import block of `<plural>/schemas.py`."""
     specs = ["datetime:datetime", "typing:Literal", "pydantic:BaseModel", "pydantic:ConfigDict"]
-    specs += ["pydantic:Field", f"{package}.core.pagination:DEFAULT_LIMIT"]
-    specs += [f"{package}.core.pagination:MAX_LIMIT"]
-    specs += [f"{package}.core.offset:MAX_OFFSET"] if pagination == "offset" else []
+    specs += ["pydantic:Field", "..core.pagination:DEFAULT_LIMIT"]
+    specs += ["..core.pagination:MAX_LIMIT"]
+    specs += ["..core.offset:MAX_OFFSET"] if pagination == "offset" else []
     specs += ["uuid:UUID"] if id_type == "uuid" else []
-    specs += [f"{package}.{plural}.models:{f.enum_class}" for f in fields if f.kind == "enum"]
+    specs += [f".models:{f.enum_class}" for f in fields if f.kind == "enum"]
     shared = {"decimal": "digits", "datetime": "UtcDatetime", "date": "IsoDate"}
     shared |= {"uuid": "UuidText", "int": "Int32", "bigint": "JsonSafeInt", "float": "JsonFloat"}
     shared |= {"bool": "JsonBool"}
-    specs += [f"{package}.core.schemas:{shared[f.kind]}" for f in fields if f.kind in shared]
+    specs += [f"..core.schemas:{shared[f.kind]}" for f in fields if f.kind in shared]
     lines = [layout(f.schema_line(mode)) for f in fields for mode in ("create", "update", "read")]
     lines += [layout(line) for f in fields for line in f.filter_lines]
     return import_block(package, *specs, *imports_for(*lines))

@@ -13,14 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # option -> {value: paths to delete when the option has that value}; {core} is the
-# package's core/ directory, {plural} the entity's package name.
+# package's core/ directory.
 OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {
     "database": {
         "postgresql": ("{core}/sqlite.py",),
-        "sqlite": ("{core}/postgresql.py", "tests/test_faults.py"),
+        "sqlite": ("{core}/postgresql.py",),
     },
     "pagination": {"cursor": ("{core}/offset.py",), "offset": ("{core}/keyset.py",)},
-    "soft_delete": {False: ("tests/{plural}/test_soft_delete.py",)},
     "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore")},
     "ci": {
         "github": (".gitlab-ci.yml",),
@@ -34,7 +33,7 @@ def paths_to_remove(context: Mapping[str, object]) -> list[str]:
     """Relative paths that the chosen options do not need."""
     core = f"src/{context['package_name']}/core"
     return sorted(
-        path.format(core=core, plural=context["__plural"])
+        path.format(core=core)
         for option, by_value in OPTIONAL.items()
         for path in by_value.get(context.get(option), ())
     )
@@ -114,9 +113,13 @@ def next_steps(context: Mapping[str, object]) -> str:
     )
 
 
-def main(context: Mapping[str, object]) -> int:
+def main(context: Mapping[str, object], template_root: str) -> int:
     """Run every post-generation step in the new project directory."""
+    sys.path.insert(0, template_root)
+    from crudgen.entities import render_service
+
     project = Path.cwd()
+    render_service(project, context)
     remove(project, paths_to_remove(context))
     write_env(project)
     write_answers(project, context)
@@ -126,4 +129,6 @@ def main(context: Mapping[str, object]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}""")))
+    # As in pre_gen_project.py: the extension hands over the template's absolute path.
+    root = json.loads(r'''{{ template_root()|tojson }}''')  # fmt: skip
+    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}"""), root))

@@ -84,6 +84,14 @@ ADJUSTMENT = "book_service.inventory_adjustments.schemas"
             "from book_service import __version__\n"
             "from book_service.books.router import router as books_router",
         ),
+        # relative imports last, furthest first: the parent package, the package, a module
+        (
+            (".schemas:BookRead", ".:service", "..core.database:SessionDep", "fastapi:Path"),
+            "from fastapi import Path\n\n"
+            "from ..core.database import SessionDep\n"
+            "from . import service\n"
+            "from .schemas import BookRead",
+        ),
         # modules and plain imports ignore case
         (("Zeta:a", "alpha:b"), "from alpha import b\nfrom Zeta import a"),
         (("Zeta", "alpha", "Beta"), "import alpha\nimport Beta\nimport Zeta"),
@@ -128,7 +136,7 @@ def test_import_block_renders_exact(specs: tuple[str, ...], expected: str) -> No
             "from uuid import UUID, uuid4\n\n"
             "import sqlalchemy as sa\n"
             "from sqlalchemy.orm import Mapped, mapped_column\n\n"
-            "from book_service.core.models import Base, enum_values",
+            "from ..core.models import Base, enum_values",
         ),
         (
             "pages:int?",
@@ -136,7 +144,7 @@ def test_import_block_renders_exact(specs: tuple[str, ...], expected: str) -> No
             "from datetime import datetime\n\n"
             "import sqlalchemy as sa\n"
             "from sqlalchemy.orm import Mapped, mapped_column\n\n"
-            "from book_service.core.models import Base",
+            "from ..core.models import Base",
         ),
         (
             ALL_TYPES,
@@ -148,7 +156,7 @@ def test_import_block_renders_exact(specs: tuple[str, ...], expected: str) -> No
             "from uuid import UUID\n\n"
             "import sqlalchemy as sa\n"
             "from sqlalchemy.orm import Mapped, mapped_column\n\n"
-            "from book_service.core.models import Base, enum_values",
+            "from ..core.models import Base, enum_values",
         ),
     ],
 )
@@ -169,9 +177,9 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from typing import Annotated, Literal\n"
             "from uuid import UUID\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
-            "from book_service.books.models import BookStatus\n"
-            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
-            "from book_service.core.schemas import digits",
+            "from ..core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
+            "from ..core.schemas import digits\n"
+            "from .models import BookStatus",
         ),
         (
             "pages:int?",
@@ -179,8 +187,8 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from datetime import datetime\n"
             "from typing import Literal\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, Field\n\n"
-            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
-            "from book_service.core.schemas import Int32",
+            "from ..core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
+            "from ..core.schemas import Int32",
         ),
         (
             ALL_TYPES,
@@ -190,9 +198,8 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "from typing import Annotated, Any, Literal\n"
             "from uuid import UUID\n\n"
             "from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field\n\n"
-            "from book_service.books.models import BookStatus\n"
-            "from book_service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
-            "from book_service.core.schemas import (\n"
+            "from ..core.pagination import DEFAULT_LIMIT, MAX_LIMIT\n"
+            "from ..core.schemas import (\n"
             "    Int32,\n"
             "    IsoDate,\n"
             "    JsonBool,\n"
@@ -201,7 +208,8 @@ def test_model_imports_renders_exact(fields: str, id_type: str, expected: str) -
             "    UtcDatetime,\n"
             "    UuidText,\n"
             "    digits,\n"
-            ")",
+            ")\n"
+            "from .models import BookStatus",
         ),
     ],
 )
@@ -343,8 +351,8 @@ def test_model_imports_on_sqlite_use_the_aware_and_exact_types() -> None:
     fields = parse_fields("price:decimal(10,2), at:datetime", "Book", "book", database="sqlite")
     block = model_imports(fields, PKG, "int", "sqlite")
     assert block.endswith(
-        "from book_service.core.models import Base\n"
-        "from book_service.core.sqlite import AwareDateTime, ScaledDecimal"
+        "from ..core.models import Base\n"
+        "from ..core.sqlite import AwareDateTime, ScaledDecimal"
     )
 
 

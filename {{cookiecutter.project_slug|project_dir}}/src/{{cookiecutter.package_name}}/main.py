@@ -19,7 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.logs:RequestIdMiddleware",
     pkg ~ ".core.limits:BodySizeLimitMiddleware",
     pkg ~ ".core.logs:configure_logging",
-    pkg ~ "." ~ cookiecutter.__plural ~ ".router:router as " ~ cookiecutter.__plural ~ "_router",
+    pkg ~ ".registry:ROUTERS",
 ) }}
 
 
@@ -59,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
-    app.include_router({{ cookiecutter.__plural }}_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -1,6 +1,6 @@
-"""Every mapped table, imported so that Base.metadata is complete (Alembic reads it)."""
+"""Base.metadata with every table: the registry imports each entity's package."""
 
-{% set pkg = cookiecutter.package_name -%}
-{{ import_block(pkg, pkg ~ ".core.models:Base", pkg ~ "." ~ cookiecutter.__plural ~ ".models:" ~ cookiecutter.__entity_class) }}
+from {{ cookiecutter.package_name }} import registry
+from {{ cookiecutter.package_name }}.core.models import Base
 
-{{ dunder_all("Base", cookiecutter.__entity_class) }}
+__all__ = ["Base", "registry"]

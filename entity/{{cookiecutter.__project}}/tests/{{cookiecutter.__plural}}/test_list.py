@@ -11,12 +11,12 @@ from httpx import AsyncClient
 
 {{ import_block(
     cookiecutter.package_name,
-    "tests." ~ many ~ ".factories:BULK",
-    "tests." ~ many ~ ".factories:LIST",
+    ".factories:BULK",
+    ".factories:LIST",
     cookiecutter.package_name ~ "." ~ many ~ ".schemas:" ~ cls ~ "Sort",
-    "tests." ~ many ~ ".factories:assert_problem",
-    "tests." ~ many ~ ".factories:path",
-    "tests." ~ many ~ ".factories:payload",
+    ".factories:assert_problem",
+    ".factories:path",
+    ".factories:payload",
 ) }}
 
 {{ collection("FILTERS: list[tuple[str, str, str]] = ", filter_rows(fields))|layout }}

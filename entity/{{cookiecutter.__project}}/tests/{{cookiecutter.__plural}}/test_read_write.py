@@ -13,17 +13,17 @@ from httpx import ASGITransport, AsyncClient, Response
 
 {{ import_block(
     cookiecutter.package_name,
-    "tests." ~ many ~ ".factories:DELETE",
-    "tests." ~ many ~ ".factories:READ",
-    "tests." ~ many ~ ".factories:REPLACE",
-    "tests." ~ many ~ ".factories:UPDATE",
+    ".factories:DELETE",
+    ".factories:READ",
+    ".factories:REPLACE",
+    ".factories:UPDATE",
     cookiecutter.package_name ~ "." ~ many ~ ":service",
-    "tests." ~ many ~ ".factories:FIELDS",
-    "tests." ~ many ~ ".factories:MISSING_ID",
-    "tests." ~ many ~ ".factories:assert_problem",
-    "tests." ~ many ~ ".factories:create",
-    "tests." ~ many ~ ".factories:path",
-    "tests." ~ many ~ ".factories:payload",
+    ".factories:FIELDS",
+    ".factories:MISSING_ID",
+    ".factories:assert_problem",
+    ".factories:create",
+    ".factories:path",
+    ".factories:payload",
 ) }}
 
 ITEM_ROUTES = [READ, REPLACE, UPDATE, DELETE]

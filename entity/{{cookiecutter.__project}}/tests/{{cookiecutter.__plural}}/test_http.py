@@ -2,7 +2,7 @@
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
 {%- set unique = first_field(fields, "unique") -%}
-{%- set factories = "tests." ~ many ~ ".factories:" -%}
+{%- set factories = ".factories:" -%}
 {%- set unique_imports = [factories ~ "CREATE", factories ~ "UPDATE", factories ~ "payload"] if unique else [] -%}
 """HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405, 304 for If-None-Match,
 a bare 204, and 409s that name the taken field."""

@@ -14,9 +14,9 @@ from starlette.convertors import Convertor
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
     pkg,
-    pkg ~ ".core.database:SessionDep",
-    pkg ~ "." ~ cookiecutter.__plural ~ ":service",
-    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
+    "..core.database:SessionDep",
+    ".:service",
+    ".schemas:" ~ cls ~ "Read",
 ) }}
 {%- if cookiecutter.id_type == "uuid" %}
 

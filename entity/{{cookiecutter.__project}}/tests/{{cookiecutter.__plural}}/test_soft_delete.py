@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
     cookiecutter.package_name,
     cookiecutter.package_name ~ "." ~ many ~ ".models:" ~ cls,
     cookiecutter.package_name ~ "." ~ many ~ ".schemas:" ~ cls ~ "Read",
-    "tests." ~ many ~ ".factories:DELETE",
-    "tests." ~ many ~ ".factories:LIST",
-    "tests." ~ many ~ ".factories:READ",
-    "tests." ~ many ~ ".factories:UPDATE",
-    "tests." ~ many ~ ".factories:assert_problem",
-    "tests." ~ many ~ ".factories:create",
-    "tests." ~ many ~ ".factories:path",
+    ".factories:DELETE",
+    ".factories:LIST",
+    ".factories:READ",
+    ".factories:UPDATE",
+    ".factories:assert_problem",
+    ".factories:create",
+    ".factories:path",
 ) }}
 
 

@@ -20,12 +20,12 @@ from sqlalchemy import make_url, text
     pkg ~ ".core.config:Settings",
     pkg ~ ".core.postgresql:create_engine",
     pkg ~ ".main:create_app",
-    "tests.conftest:empty_tables",
-    "tests." ~ cookiecutter.__plural ~ ".factories:CREATE",
-    "tests." ~ cookiecutter.__plural ~ ".factories:LIST",
-    "tests." ~ cookiecutter.__plural ~ ".factories:READ",
-    "tests." ~ cookiecutter.__plural ~ ".factories:create",
-    "tests." ~ cookiecutter.__plural ~ ".factories:path",
+    "..conftest:empty_tables",
+    ".factories:CREATE",
+    ".factories:LIST",
+    ".factories:READ",
+    ".factories:create",
+    ".factories:path",
 ) }}
 
 pytestmark = pytest.mark.faults

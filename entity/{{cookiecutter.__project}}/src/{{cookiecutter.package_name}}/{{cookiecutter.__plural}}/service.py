@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 {% set pkg = cookiecutter.package_name -%}
 {{ import_block(
     pkg,
-    pkg ~ ".core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_class,
-    pkg ~ ".core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_module ~ "_page",
-    pkg ~ ".core.pagination:Filter",
-    pkg ~ ".core.pagination:apply_filters",
-    pkg ~ "." ~ cookiecutter.__plural ~ ".models:" ~ cls,
-    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Create",
-    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "ListParams",
-    pkg ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
+    "..core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_class,
+    "..core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_module ~ "_page",
+    "..core.pagination:Filter",
+    "..core.pagination:apply_filters",
+    ".models:" ~ cls,
+    ".schemas:" ~ cls ~ "Create",
+    ".schemas:" ~ cls ~ "ListParams",
+    ".schemas:" ~ cls ~ "Read",
 ) }}
 
 _pk: Final = {{ cls }}.id

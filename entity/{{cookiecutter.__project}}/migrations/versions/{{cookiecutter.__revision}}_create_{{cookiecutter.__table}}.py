@@ -5,7 +5,7 @@
 """Create the {{ table }} table.
 
 Revision ID: {{ cookiecutter.__revision }}
-Revises:
+Revises:{{ " " ~ cookiecutter.__down_revision if cookiecutter.__down_revision }}
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "{{ cookiecutter.__revision }}"
-down_revision: str | None = None
+down_revision: str | None = {{ cookiecutter.__down_revision|pystr if cookiecutter.__down_revision else None }}
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,16 +8,16 @@ import asyncio
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
-{% set for_unique = ["tests." ~ many ~ ".factories:CREATE", "tests." ~ many ~ ".factories:LIST"] if unique else [] -%}
+{% set for_unique = [".factories:CREATE", ".factories:LIST"] if unique else [] -%}
 {{ import_block(
     cookiecutter.package_name,
-    "tests." ~ many ~ ".factories:FIELDS",
-    "tests." ~ many ~ ".factories:PROBLEM_JSON",
-    "tests." ~ many ~ ".factories:READ",
-    "tests." ~ many ~ ".factories:UPDATE",
-    "tests." ~ many ~ ".factories:create",
-    "tests." ~ many ~ ".factories:path",
-    "tests." ~ many ~ ".factories:payload",
+    ".factories:FIELDS",
+    ".factories:PROBLEM_JSON",
+    ".factories:READ",
+    ".factories:UPDATE",
+    ".factories:create",
+    ".factories:path",
+    ".factories:payload",
     *for_unique
 ) }}
 

@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 {{ import_block(
     cookiecutter.package_name,
-    "tests." ~ many ~ ".factories:BULK",
-    "tests." ~ many ~ ".factories:CREATE",
-    "tests." ~ many ~ ".factories:LIST",
-    "tests." ~ many ~ ".factories:READ",
-    "tests." ~ many ~ ".factories:FIELDS",
-    "tests." ~ many ~ ".factories:assert_problem",
-    "tests." ~ many ~ ".factories:path",
-    "tests." ~ many ~ ".factories:payload",
+    ".factories:BULK",
+    ".factories:CREATE",
+    ".factories:LIST",
+    ".factories:READ",
+    ".factories:FIELDS",
+    ".factories:assert_problem",
+    ".factories:path",
+    ".factories:payload",
 ) }}
 
 {%- if unique %}

@@ -1,0 +1,157 @@
+"""The entities of a service as values, and their rendering from the entity template.
+
+The project template (`{{cookiecutter.project_slug|project_dir}}/`) names no entity. Every
+entity's package, tests and migration come from one entity template (`entity/`), rendered
+once per entity by the post-generation hook through cookiecutter's own `generate_files`,
+with the project's answers plus that entity's values as the context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crudgen import naming
+
+ENTITY_TEMPLATE = Path(__file__).resolve().parents[1] / "entity"
+
+# The project answers an entity's files read; nothing else of the project reaches them.
+PROJECT_KEYS = ("package_name", "id_type", "database", "pagination", "soft_delete")
+
+# Entity files that only some entities get: (relative path, does this entity get it?).
+OPTIONAL_FILES = (
+    ("tests/{plural}/test_soft_delete.py", lambda ctx: ctx["soft_delete"] is True),
+    ("tests/{plural}/test_faults.py", lambda ctx: ctx["__faults"]),
+)
+
+
+def revision_id(*parts: object) -> str:
+    """A stable Alembic revision id (12 hex digits) derived from what the revision creates:
+    the same answers always give the same id, so re-rendering changes no file."""
+    text = "\x1f".join(str(part) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity as answered: its name, its plural (derived when blank) and its fields."""
+
+    name: str
+    fields: str
+    plural_answer: str = ""
+
+    @property
+    def snake(self) -> str:
+        """`blog_post`: modules, route names, ids."""
+        return naming.snake(self.name)
+
+    @property
+    def class_name(self) -> str:
+        """`BlogPost`: the model and schema classes."""
+        return naming.pascal(self.name)
+
+    @property
+    def plural(self) -> str:
+        """`blog_posts`: the package and the tests' directory."""
+        return naming.snake(self.plural_answer or naming.pluralize(self.snake))
+
+    @property
+    def plural_path(self) -> str:
+        """`blog-posts`: the URL path."""
+        return naming.kebab(self.plural)
+
+    @property
+    def table(self) -> str:
+        """The table: the singular, or the plural where the singular is an SQL word."""
+        return naming.table_name(self.name)
+
+    def revision(self, package: str) -> str:
+        """The id of the migration that creates this entity's table."""
+        return revision_id("create", package, self.table)
+
+    def context(
+        self, answers: Mapping[str, Any], *, down_revision: str | None, faults: bool
+    ) -> dict[str, Any]:
+        """The entity template's context: the project answers it reads, and this entity."""
+        package = str(answers["package_name"])
+        return {
+            **{key: answers[key] for key in PROJECT_KEYS},
+            "entity_name": self.name,
+            "entity_plural": self.plural,
+            "fields": self.fields,
+            "__project": naming.kebab(str(answers["project_slug"])),
+            "__entity": self.snake,
+            "__entity_class": self.class_name,
+            "__plural": self.plural,
+            "__plural_path": self.plural_path,
+            "__table": self.table,
+            "__revision": self.revision(package),
+            "__down_revision": down_revision,
+            "__page_module": "keyset" if answers["pagination"] == "cursor" else "offset",
+            "__page_class": "CursorPage" if answers["pagination"] == "cursor" else "OffsetPage",
+            "__faults": faults,
+            "_extensions": ["crudgen.extension.CrudExtension"],
+        }
+
+
+def service_entities(answers: Mapping[str, Any]) -> list[Entity]:
+    """The entities of the service, in the order their tables are created."""
+    return [
+        Entity(
+            name=str(answers["entity_name"]),
+            fields=str(answers["fields"]),
+            plural_answer=str(answers.get("entity_plural") or ""),
+        )
+    ]
+
+
+def render_entity(project: Path, context: Mapping[str, Any]) -> list[Path]:
+    """Render the entity template into project for one entity; returns the files written.
+
+    Refuses (FileExistsError, nothing written) when any of its files already exists."""
+    from cookiecutter.generate import generate_files
+
+    planned = planned_files(project, context)
+    existing = [path for path in planned if path.exists()]
+    if existing:
+        raise FileExistsError(f"{existing[0]} exists already; nothing was written")
+    generate_files(
+        repo_dir=ENTITY_TEMPLATE,
+        context={"cookiecutter": dict(context)},
+        output_dir=project.parent,
+        overwrite_if_exists=True,
+        accept_hooks=False,
+    )
+    for relative, wanted in OPTIONAL_FILES:
+        if not wanted(context):
+            (project / relative.format(plural=context["__plural"])).unlink()
+    return [path for path in planned if path.exists()]
+
+
+def planned_files(project: Path, context: Mapping[str, Any]) -> list[Path]:
+    """Where each file of the entity template lands for this entity."""
+    root = ENTITY_TEMPLATE / "{{cookiecutter.__project}}"
+    names = {f"{{{{cookiecutter.{key}}}}}": str(value) for key, value in context.items()}
+    planned = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            relative = str(path.relative_to(root))
+            for placeholder, value in names.items():
+                relative = relative.replace(placeholder, value)
+            planned.append(project / relative)
+    return planned
+
+
+def render_service(project: Path, answers: Mapping[str, Any]) -> list[Entity]:
+    """Render every entity of a new service, each migration on top of the previous one."""
+    entities = service_entities(answers)
+    down_revision = None
+    for position, entity in enumerate(entities):
+        faults = position == 0 and answers["database"] == "postgresql"
+        context = entity.context(answers, down_revision=down_revision, faults=faults)
+        render_entity(project, context)
+        down_revision = context["__revision"]
+    return entities
