@@ -66,7 +66,8 @@ def import_block(first_party: str, *specs: str) -> str:
     blocks = []
     for section in sorted(set(plain) | set(froms)):
         lines = [f"import {m}" for m in sorted(plain.get(section, ()), key=_natural)]
-        for module, names in sorted(froms.get(section, {}).items(), key=lambda i: _module_key(i[0])):
+        modules = sorted(froms.get(section, {}).items(), key=lambda item: _module_key(item[0]))
+        for module, names in modules:
             combined = sorted((n for n in names if " as " not in n), key=_name_key)
             lines += [_from_line(module, combined)] if combined else []
             aliased = sorted((n for n in names if " as " in n), key=_name_key)
