@@ -351,8 +351,7 @@ def test_model_imports_on_sqlite_use_the_aware_and_exact_types() -> None:
     fields = parse_fields("price:decimal(10,2), at:datetime", "Book", "book", database="sqlite")
     block = model_imports(fields, PKG, "int", "sqlite")
     assert block.endswith(
-        "from ..core.models import Base\n"
-        "from ..core.sqlite import AwareDateTime, ScaledDecimal"
+        "from ..core.models import Base\nfrom ..core.sqlite import AwareDateTime, ScaledDecimal"
     )
 
 
