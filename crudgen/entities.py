@@ -9,12 +9,14 @@ with the project's answers plus that entity's values as the context.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crudgen import naming
+from crudgen.fields import FieldsError, parse_fields, split_items
 
 ENTITY_TEMPLATE = Path(__file__).resolve().parents[1] / "entity"
 
@@ -25,6 +27,8 @@ PROJECT_KEYS = ("package_name", "id_type", "database", "pagination", "soft_delet
 OPTIONAL_FILES = (
     ("tests/{plural}/test_soft_delete.py", lambda ctx: ctx["soft_delete"] is True),
     ("tests/{plural}/test_faults.py", lambda ctx: ctx["__faults"]),
+    ("tests/{plural}/conftest.py", lambda ctx: any(not r["nullable"] for r in ctx["__refs"])),
+    ("tests/{plural}/test_references.py", lambda ctx: bool(ctx["__refs"])),
 )
 
 
@@ -73,11 +77,20 @@ class Entity:
         return revision_id("create", package, self.table)
 
     def context(
-        self, answers: Mapping[str, Any], *, down_revision: str | None, faults: bool
+        self,
+        answers: Mapping[str, Any],
+        *,
+        down_revision: str | None,
+        faults: bool,
+        entities: list[Entity] | None = None,
     ) -> dict[str, Any]:
-        """The entity template's context: the project answers it reads, and this entity."""
+        """The entity template's context: the project answers it reads, this entity, and
+        its references to the service's entities (in creation order)."""
         package = str(answers["package_name"])
+        ordered = entities or [self]
         return {
+            "__refs": reference_context(self, ordered),
+            "__incoming": incoming_context(self, ordered),
             **{key: answers[key] for key in PROJECT_KEYS},
             "entity_name": self.name,
             "entity_plural": self.plural,
@@ -97,15 +110,127 @@ class Entity:
         }
 
 
+_DECLARATION = re.compile(
+    r"^\s*(?P<name>[^:()]+?)\s*(?:\(\s*(?P<plural>[^()]*?)\s*\))?\s*:(?P<fields>.*)$", re.S
+)
+ENTITIES_EXAMPLE = "Author: name:str(120); Book: title:str(200), author:ref(Author)"
+
+
+def split_declarations(text: str) -> list[str]:
+    """`more_entities` split on semicolons and newlines outside quotes and parentheses."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for pos, char in enumerate(text + ";"):
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char in ";\n" and depth == 0:
+            parts.append(text[start:pos].strip())
+            start = pos + 1
+    return [part for part in parts if part]
+
+
+def parse_declaration(text: str) -> Entity:
+    """`Name[(plural)]: fields` as an Entity; ValueError when it is not that shape."""
+    match = _DECLARATION.match(text)
+    if not match or not match["fields"].strip():
+        raise ValueError(text)
+    return Entity(match["name"], match["fields"].strip(), (match["plural"] or "").strip())
+
+
+def declared_entities(answers: Mapping[str, Any]) -> list[Entity]:
+    """The entities as declared: the entity_name answers first, then more_entities."""
+    first = Entity(
+        name=str(answers["entity_name"]),
+        fields=str(answers["fields"]),
+        plural_answer=str(answers.get("entity_plural") or ""),
+    )
+    more = str(answers.get("more_entities") or "")
+    return [first, *(parse_declaration(item) for item in split_declarations(more))]
+
+
+def references(entity: Entity) -> list[tuple[str, str, bool]]:
+    """(column, target entity's class name, nullable) of each reference the entity makes."""
+    try:
+        fields = parse_fields(entity.fields, entity.class_name, entity.table)
+    except FieldsError:
+        return []
+    return [(f.name, naming.pascal(f.target), f.nullable) for f in fields if f.kind == "ref"]
+
+
+def creation_order(entities: list[Entity]) -> list[Entity]:
+    """Parents before children, by required references, declared order otherwise; a cycle
+    of required references (which validation refuses) keeps the remaining order."""
+    by_class = {entity.class_name: entity for entity in entities}
+    placed: list[Entity] = []
+    waiting = list(entities)
+
+    def ready(entity: Entity, *, strict: bool) -> bool:
+        return all(
+            (nullable and not strict)
+            or target == entity.class_name
+            or target not in by_class
+            or by_class[target] in placed
+            for _, target, nullable in references(entity)
+        )
+
+    while waiting:
+        chosen = next((e for e in waiting if ready(e, strict=True)), None)
+        chosen = chosen or next((e for e in waiting if ready(e, strict=False)), waiting[0])
+        placed.append(chosen)
+        waiting.remove(chosen)
+    return placed
+
+
 def service_entities(answers: Mapping[str, Any]) -> list[Entity]:
     """The entities of the service, in the order their tables are created."""
-    return [
-        Entity(
-            name=str(answers["entity_name"]),
-            fields=str(answers["fields"]),
-            plural_answer=str(answers.get("entity_plural") or ""),
+    return creation_order(declared_entities(answers))
+
+
+def reference_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, Any]]:
+    """What the templates need of each reference: its column, rule and target."""
+    by_class = {other.class_name: other for other in ordered}
+    fields = parse_fields(entity.fields, entity.class_name, entity.table)
+    refs = [field for field in fields if field.kind == "ref"]
+    targets = [naming.pascal(field.target) for field in refs]
+    position = ordered.index(entity) if entity in ordered else len(ordered)
+    context = []
+    for field, target_class in zip(refs, targets, strict=True):
+        target = by_class[target_class]
+        context.append(
+            {
+                "column": field.name,
+                "name": field.name.removesuffix("_id"),
+                "nullable": field.nullable,
+                "unique": field.unique,
+                "on_delete": field.on_delete,
+                "target_class": target.class_name,
+                "target": target.snake,
+                "target_plural": target.plural,
+                "target_path": target.plural_path,
+                "target_table": target.table,
+                # a nullable reference to a table created later: its FK comes with that table
+                "forward": ordered.index(target) > position,
+                # the nested list /authors/{author_id}/books, for a target referenced once
+                "nested": targets.count(target_class) == 1,
+            }
         )
-    ]
+    return context
+
+
+def incoming_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, Any]]:
+    """Foreign keys of tables created earlier that point at this one (created here)."""
+    position = ordered.index(entity) if entity in ordered else len(ordered)
+    incoming = []
+    for earlier in ordered[:position]:
+        for ref in reference_context(earlier, ordered):
+            if ref["forward"] and ref["target_class"] == entity.class_name:
+                incoming.append({**ref, "table": earlier.table})
+    return incoming
 
 
 def render_entity(project: Path, context: Mapping[str, Any]) -> list[Path]:
@@ -151,7 +276,9 @@ def render_service(project: Path, answers: Mapping[str, Any]) -> list[Entity]:
     down_revision = None
     for position, entity in enumerate(entities):
         faults = position == 0 and answers["database"] == "postgresql"
-        context = entity.context(answers, down_revision=down_revision, faults=faults)
+        context = entity.context(
+            answers, down_revision=down_revision, faults=faults, entities=entities
+        )
         render_entity(project, context)
         down_revision = context["__revision"]
     return entities

@@ -12,6 +12,7 @@ from jinja2.ext import Extension
 from crudgen import naming
 from crudgen.entities import Entity, revision_id, service_entities
 from crudgen.fields import (
+    ON_DELETE,
     Field,
     bad_filter_rows,
     filter_rows,
@@ -22,7 +23,7 @@ from crudgen.fields import (
     sort_literal,
 )
 from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
-from crudgen.pyfmt import collection, layout, python_list, python_string
+from crudgen.pyfmt import Call, collection, layout, python_list, python_string
 
 # Resolved when cookiecutter (or cruft) imports this extension, while the working directory
 # is still the one the template path is relative to; the hooks run elsewhere.
@@ -42,6 +43,7 @@ def entity_fields(context: Mapping[str, Any]) -> list[Field]:
         str(context["__table"]),
         database=str(context.get("database", "postgresql")),
         soft_delete=context.get("soft_delete") is True,
+        id_type=str(context.get("id_type", "uuid")),
     )
 
 
@@ -49,6 +51,41 @@ def router_imports(package: str, entities: list[Entity]) -> str:
     """The registry's imports: each entity's router under the name of its package."""
     specs = [f"{package}.{entity.plural}.router:router as {entity.plural}" for entity in entities]
     return import_block(package, *specs)
+
+
+def nested_list_imports(refs: list[dict[str, Any]], plural: str) -> list[str]:
+    """What a router's nested lists (/authors/{author_id}/books) import: the parent's model
+    (its table answers the 404), the parent id type and the existence check."""
+    nested = [ref for ref in refs if ref["nested"]]
+    specs = [".dependencies:ParentId", "..core.references:row_exists"] if nested else []
+    for ref in nested:
+        module = "" if ref["target_plural"] == plural else f"..{ref['target_plural']}"
+        specs.append(f"{module}.models:{ref['target_class']}")
+    return specs
+
+
+def incoming_foreign_key(ref: dict[str, Any], table: str) -> tuple[Call, Call]:
+    """(create, drop) of the foreign key an earlier table's nullable reference gets once
+    its target table exists (inside `with op.batch_alter_table(...) as batch:`)."""
+    name = f'op.f("fk_{ref["table"]}_{ref["column"]}_{table}")'
+    rule = ON_DELETE[ref["on_delete"]]
+    create = Call(
+        "batch.create_foreign_key",
+        (name, f'"{table}"', f'["{ref["column"]}"]', '["id"]', f'ondelete="{rule}"'),
+    )
+    return create, Call("batch.drop_constraint", (name, 'type_="foreignkey"'))
+
+
+def reference_rows(refs: list[dict[str, Any]], plural: str) -> list[str]:
+    """test_references' REFERENCES rows: (column, parents' helpers, rule, nested route,
+    its parameter)."""
+    rows = []
+    for ref in refs:
+        nested = f'"list_{plural}_of_{ref["target"]}"' if ref["nested"] else "None"
+        parameter = f'"{ref["target"]}_id"'
+        rule = f'"{ref["on_delete"]}"'
+        rows.append(f'("{ref["column"]}", {ref["target_plural"]}, {rule}, {nested}, {parameter})')
+    return rows
 
 
 def project_dir(slug: str) -> str:
@@ -78,6 +115,9 @@ class CrudExtension(Extension):
             revision_id=revision_id,
             service_entities=service_entities,
             router_imports=router_imports,
+            nested_list_imports=nested_list_imports,
+            incoming_foreign_key=incoming_foreign_key,
+            reference_rows=reference_rows,
             template_root=template_root,
             entity_fields=entity_fields,
             import_block=import_block,

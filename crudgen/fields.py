@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from crudgen.naming import attribute_name
+from crudgen.naming import attribute_name, table_name
 from crudgen.pyfmt import LINE_LENGTH, Arg, Call
 
 INT32 = 2**31
@@ -31,7 +31,7 @@ _TOKEN = re.compile(
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
-MODIFIERS = ("unique", "index")
+MODIFIERS = ("unique", "index", *("restrict", "cascade", "set_null"))
 
 
 class FieldsError(ValueError):
@@ -85,7 +85,16 @@ KINDS: dict[str, Kind] = {
                 'f"https://example.com/{name}/{{i}}"', 0, "2048"),
     "json": Kind("dict[str, Any]", "sa.JSON", "dict[str, Any]", (), (), False, '{{"n": i}}'),
     "enum": Kind("{enum}", "sa.Enum", "{enum}", (), ("eq",), False, "", -1),
+    # a reference: the column `<name>_id` takes the target's id type (REF_KINDS)
+    "ref": Kind("", "", "", (), ("eq",), False, "", 1),
 }  # fmt: skip
+# What a reference column is, by the project's id type: the same as the target's id.
+REF_KINDS: dict[str, Kind] = {
+    "uuid": Kind("UUID", "sa.Uuid", "UuidText", (), ("eq",), False, ""),
+    "int": Kind("int", "sa.BigInteger", "int", (f"ge={-JSON_SAFE}", f"le={JSON_SAFE}"), ("eq",),
+                False, "", body="JsonSafeInt"),
+}  # fmt: skip
+ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 _SA_ARGS = {
     "email": ("320",),
     "url": ("2048",),
@@ -133,11 +142,40 @@ class Field:
     table: str = "entity"
     database: str = "postgresql"
     soft_delete: bool = False
+    on_delete: str = "restrict"  # references only: restrict, cascade or set_null
+    id_type: str = "uuid"  # the project's id type, which references take
 
     @property
     def spec(self) -> Kind:
         """The type mapping of this field's kind."""
-        return KINDS[self.kind]
+        return REF_KINDS[self.id_type] if self.kind == "ref" else KINDS[self.kind]
+
+    @property
+    def target(self) -> str:
+        """The entity a reference points at, as written (`Author`); "" for other kinds."""
+        return self.args[0] if self.kind == "ref" else ""
+
+    @property
+    def target_table(self) -> str:
+        """The table a reference points at."""
+        return table_name(self.target)
+
+    @property
+    def foreign_key(self) -> Call:
+        """The model's sa.ForeignKey(...) of a reference, with its delete rule."""
+        rule = ON_DELETE[self.on_delete]
+        return Call("sa.ForeignKey", (f'"{self.target_table}.id"', f'ondelete="{rule}"'))
+
+    @property
+    def migration_foreign_key(self) -> Call:
+        """The migration's sa.ForeignKeyConstraint(...) of a reference."""
+        name = f"fk_{self.table}_{self.name}_{self.target_table}"
+        rule = ON_DELETE[self.on_delete]
+        return Call(
+            "sa.ForeignKeyConstraint",
+            (f'["{self.name}"]', f'["{self.target_table}.id"]', f'name=op.f("{name}")',
+             f'ondelete="{rule}"'),
+        )  # fmt: skip
 
     @property
     def attr(self) -> str:
@@ -175,6 +213,9 @@ class Field:
         """SQLAlchemy type of the column; the migration spells enum values out."""
         if self.database == "sqlite" and self.kind in _SQLITE_TYPES:
             return _SQLITE_TYPES[self.kind][migration](self)
+        if self.kind == "ref":
+            integer = "sa.Integer" if self.database == "sqlite" else "sa.BigInteger"
+            return Call(integer if self.id_type == "int" else "sa.Uuid", ())
         if self.kind != "enum":
             return Call(self.spec.sa, self.args or _SA_ARGS.get(self.kind, ()))
         values = tuple(f'"{v}"' for v in self.args) if migration else (self.enum_class,)
@@ -216,6 +257,7 @@ class Field:
         """`name: Mapped[...] = mapped_column(...)` of the model."""
         column_name = [f'"{self.name}"'] if self.attr != self.name else []
         args: list[Arg] = [*column_name, self.sa_type()]
+        args += [self.foreign_key] if self.kind == "ref" else []
         args += ["unique=True"] if self.unique and not self.partial_unique else []
         args += ["index=True"] if self.plain_index else []
         if self.server_default is not None:
@@ -363,6 +405,8 @@ class Field:
             "json": ["[1, 2]"],
             "enum": ['"not_a_member"'],
         }.get(self.kind, [])
+        if self.kind == "ref":
+            bad = ['"not-a-uuid"', "1"] if self.id_type == "uuid" else ['"12"', "1.5", "True"]
         if self.kind == "str":
             bad = [f'"x" * {int(self.args[0]) + 1}', '"nul \\x00 byte"']
         if self.kind == "decimal":
@@ -380,13 +424,17 @@ class Field:
             "datetime": ["0", "2024-01-31", "2024-01-31T09:30:00"],
             "uuid": ["1", "0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"],
             "decimal": ["1e3", "NaN", "0x10"],
+            "ref": ["1"] if self.id_type == "uuid" else ["1.5", "true"],
         }.get(self.kind, [])
         params = [param for param, op in self.filters if op != "contains"]
         return [(param, value) for param in params for value in bad]
 
     @property
     def example(self) -> str:
-        """Python expression of `i` giving a distinct, valid JSON value for tests."""
+        """Python expression of `i` giving a distinct, valid JSON value for tests; a
+        reference takes one of the parent rows the test created (PARENTS)."""
+        if self.kind == "ref":
+            return "None" if self.nullable else f'parent("{self.name}", i)'
         if self.kind == "enum":
             return f"{_tuple(self.args)}[i % {len(self.args)}]"
         if self.kind == "str":
@@ -446,13 +494,14 @@ def parse_fields(
     table: str = "entity",
     database: str = "postgresql",
     soft_delete: bool = False,
+    id_type: str = "uuid",
 ) -> list[Field]:
     """Parse a whole fields string, raising FieldsError with the first problem."""
     errors = field_errors(text)
     if errors:
         raise FieldsError(errors[0])
     fields = [_parse_item(item, entity_class, table) for _, item in split_items(text)]
-    return [replace(f, database=database, soft_delete=soft_delete) for f in fields]
+    return [replace(f, database=database, soft_delete=soft_delete, id_type=id_type) for f in fields]
 
 
 def field_errors(text: object) -> list[str]:
@@ -484,24 +533,28 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         )
     if kind not in KINDS:
         raise FieldsError(_unknown_kind(name, kind))
-    args = _parse_args(name, kind, match["args"])
+    args = _parse_ref(name, match["args"]) if kind == "ref" else _parse_args(name, kind, match["args"])
     mods = [m.strip() for m in (match["mods"] or "").split(":")[1:]]
     for mod in mods:
         if mod not in MODIFIERS:
-            raise FieldsError(f"unknown modifier {mod!r}; known modifiers: unique, index")
+            known = ", ".join(MODIFIERS)
+            raise FieldsError(f"unknown modifier {mod!r}; known modifiers: {known}")
         if mods.count(mod) > 1:
             raise FieldsError(f"modifier {mod!r} given twice; e.g. '{name}:{kind}:{mod}'")
+    rules = [mod for mod in mods if mod in ON_DELETE]
     field = Field(
-        name,
+        f"{name}_id" if kind == "ref" else name,
         kind,
         args,
         bool(match["nullable"]),
         "unique" in mods,
-        "index" in mods,
+        "index" in mods or kind == "ref",  # a reference is always indexed
         None,
         entity_class,
         table,
+        on_delete=rules[0] if rules else "restrict",
     )
+    _check_rules(field, name, rules)
     _check_modifiers(field)
     if match["default"] is not None:
         field = _with_default(field, match["default"])
@@ -534,6 +587,40 @@ def _parse_args(name: str, kind: str, raw: str | None) -> tuple[str, ...]:
     if kind == "decimal" and not (1 <= numbers[0] <= 1000 and 0 <= numbers[1] <= numbers[0]):
         raise FieldsError("decimal(p,s) needs 1 <= p <= 1000 and 0 <= s <= p; e.g. 'decimal(10,2)'")
     return tuple(str(n) for n in numbers)
+
+
+_REF_TARGET = re.compile(r"^[A-Za-z][A-Za-z0-9_ ]*$")
+
+
+def _parse_ref(name: str, raw: str | None) -> tuple[str, ...]:
+    """`ref(Author)`: the target entity, by its name as declared."""
+    target = (raw or "").strip()
+    if not _REF_TARGET.match(target):
+        raise FieldsError(f"ref needs the entity it points at; e.g. '{name}:ref(Author)'")
+    if name.endswith("_id"):
+        bare = name.removesuffix("_id")
+        raise FieldsError(
+            f"a reference named {name!r} would be stored as {name + '_id'!r}: name it after "
+            f"what it points at; e.g. '{bare}:ref({target})'"
+        )
+    return (target,)
+
+
+def _check_rules(field: Field, name: str, rules: list[str]) -> None:
+    """Delete rules belong to references, one each; set_null needs a nullable one."""
+    example = f"{name}:ref({field.target or 'Author'})"
+    if rules and field.kind != "ref":
+        raise FieldsError(
+            f"delete rule {rules[0]!r} applies to references only; e.g. '{example}?:{rules[0]}'"
+        )
+    if len(rules) > 1:
+        raise FieldsError(
+            f"choose one delete rule of {', '.join(rules)}; e.g. '{example}:{rules[-1]}'"
+        )
+    if rules == ["set_null"] and not field.nullable:
+        raise FieldsError(
+            f"set_null needs a nullable reference (add '?'); e.g. '{example}?:set_null'"
+        )
 
 
 def _parse_enum(raw: str | None) -> tuple[str, ...]:

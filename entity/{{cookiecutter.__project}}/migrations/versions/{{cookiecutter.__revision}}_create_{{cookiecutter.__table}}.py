@@ -1,6 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set table = cookiecutter.__table -%}
 {%- set timestamp = "sa.DateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
+{%- set forward = cookiecutter.__refs|selectattr("forward")|map(attribute="column")|list -%}
 {%- set sort_indexes = migration_sort_indexes(fields, table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database) -%}
 """Create the {{ table }} table.
 
@@ -53,6 +54,9 @@ def upgrade() -> None:
 {%- for field in fields if field.migration_constraint %}
 {{ field.migration_constraint|layout(8, ",") }}
 {%- endfor %}
+{%- for field in fields if field.kind == "ref" and field.name not in forward %}
+{{ field.migration_foreign_key|layout(8, ",") }}
+{%- endfor %}
     )
 {%- for field in fields if field.plain_index %}
 {{ field.migration_index|layout(4) }}
@@ -63,10 +67,18 @@ def upgrade() -> None:
 {%- for create, _ in sort_indexes %}
 {{ create|layout(4) }}
 {%- endfor %}
+{%- for ref in cookiecutter.__incoming %}
+    with op.batch_alter_table("{{ ref.table }}") as batch:
+{{ incoming_foreign_key(ref, table)[0]|layout(8) }}
+{%- endfor %}
 
 
 def downgrade() -> None:
     """Drop the {{ table }} table."""
+{%- for ref in cookiecutter.__incoming|reverse %}
+    with op.batch_alter_table("{{ ref.table }}") as batch:
+{{ incoming_foreign_key(ref, table)[1]|layout(8) }}
+{%- endfor %}
 {%- for _, drop in sort_indexes|reverse %}
 {{ drop|layout(4) }}
 {%- endfor %}

@@ -1,11 +1,18 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
+{%- set required = cookiecutter.__refs|rejectattr("nullable")|list -%}
 """Request bodies and small helpers shared by the /{{ cookiecutter.__plural_path }} tests."""
 
+from itertools import count
 from typing import Any
 
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
+{%- if required %}
+{% for plural in required|map(attribute="target_plural")|unique|sort %}
+from ..{{ plural }} import factories as {{ plural }}
+{%- endfor %}
+{%- endif %}
 
 PROBLEM_JSON = "application/problem+json"
 CREATE = "create_{{ one }}"
@@ -22,6 +29,28 @@ MISSING_ID = "00000000-0000-4000-8000-000000000000"
 {%- else %}
 MISSING_ID = 2**62
 {%- endif %}
+
+
+# The parent rows that payload() refers to, by column: made per test by add_parents(),
+# each from a payload number not used before (so their unique values never clash).
+PARENTS: dict[str, list[Any]] = {}
+SERIAL = count(1000)
+
+
+async def add_parents(client: AsyncClient, app: FastAPI) -> None:
+    """Create, through the API, the parent rows payload() refers to (and theirs): one per
+    reference, or six where the reference is unique (one-to-one)."""
+{%- for ref in required %}
+    await {{ ref.target_plural }}.add_parents(client, app)
+    rows = [await {{ ref.target_plural }}.create(client, app, next(SERIAL)) for _ in range({{ 6 if ref.unique else 1 }})]
+    PARENTS["{{ ref.column }}"] = [row["id"] for row in rows]
+{%- endfor %}
+
+
+def parent(column: str, i: int) -> Any:
+    """The id of a parent row for payload(i): distinct i, distinct rows where there are."""
+    ids = PARENTS[column]
+    return ids[i % len(ids)]
 
 
 def payload(i: int = 0) -> dict[str, Any]:

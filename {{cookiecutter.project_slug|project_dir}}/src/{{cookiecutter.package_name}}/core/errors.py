@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from {{ cookiecutter.package_name }}.core.models import Base
+from {{ cookiecutter.package_name }}.core.references import MissingParents, StillReferenced
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
@@ -144,6 +145,24 @@ def constraint_columns(name: str) -> list[str]:
     return []
 
 
+async def missing_parents(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming each reference whose parent does not exist, like any invalid field."""
+    assert isinstance(exc, MissingParents)
+    errors = [
+        {"loc": location, "msg": f"No {target} has this id", "type": "missing_parent"}
+        for location, target in zip(exc.locations, exc.targets, strict=False)
+    ]
+    return problem(422, "A referenced row does not exist.", errors=errors or None)
+
+
+async def still_referenced(request: Request, exc: Exception) -> JSONResponse:
+    """409 naming the tables whose rows still reference the row (delete rule restrict)."""
+    assert isinstance(exc, StillReferenced)
+    tables = ", ".join(exc.tables) or "another table"
+    detail = f"Rows of {tables} still reference it: delete or change them first."
+    return problem(409, detail)
+
+
 async def data_error(request: Request, exc: Exception) -> JSONResponse:
     """422 for a value the database refuses (out of range for its column)."""
     return problem(422, "A value is out of range for its column.")
@@ -169,6 +188,8 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(MissingParents, missing_parents)
+    app.add_exception_handler(StillReferenced, still_referenced)
     app.add_exception_handler(DataError, data_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
         app.add_exception_handler(unavailable, database_unavailable)

@@ -21,9 +21,11 @@ from starlette.convertors import Convertor
 {%- if cookiecutter.id_type == "uuid" %}
 
 {{ cls }}Id = Annotated[UUID, Path(description="Primary key")]
+ParentId = Annotated[UUID, Path(description="Primary key of the parent")]
 {%- else %}
 
 {{ cls }}Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id")]
+ParentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The parent's id")]
 {%- endif %}
 
 

@@ -29,14 +29,16 @@ from starlette.convertors import register_url_convertor
     ".schemas:" ~ cls ~ "ListParams",
     ".schemas:" ~ cls ~ "Read",
     ".schemas:" ~ cls ~ "Update",
+    *nested_list_imports(cookiecutter.__refs, many),
 ) }}
 
-router = APIRouter(prefix="/{{ cookiecutter.__plural_path }}", tags=["{{ cookiecutter.__plural_path }}"])
+router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"])
 register_url_convertor("{{ one }}_id", {{ cls }}IdConvertor())
-ITEM = "/{{ '{' }}{{ one }}_id:{{ one }}_id{{ '}' }}"
+COLLECTION = "/{{ cookiecutter.__plural_path }}"
+ITEM = COLLECTION + "/{{ '{' }}{{ one }}_id:{{ one }}_id{{ '}' }}"
 
 
-@router.post("", status_code=201, responses=problem_responses(400, 409, 413, 422))
+@router.post(COLLECTION, status_code=201, responses=problem_responses(400, 409, 413, 422))
 async def create_{{ one }}(
     body: {{ cls }}Create,
     session: SessionDep,
@@ -53,7 +55,7 @@ async def create_{{ one }}(
     return item
 
 
-@router.post("/bulk", status_code=201, responses=problem_responses(400, 409, 413, 422))
+@router.post(COLLECTION + "/bulk", status_code=201, responses=problem_responses(400, 409, 413, 422))
 async def create_{{ many }}(
     body: Annotated[list[{{ cls }}Create], Body(min_length=1)],
     session: SessionDep,
@@ -65,13 +67,33 @@ async def create_{{ many }}(
     return await service.create_{{ many }}(session, items=body)
 
 
-@router.get("", responses=problem_responses(422))
+@router.get(COLLECTION, responses=problem_responses(422))
 async def list_{{ many }}(
     params: Annotated[{{ cls }}ListParams, Query()],
     session: SessionDep,
 ) -> {{ cookiecutter.__page_class }}[{{ cls }}Read]:
     """List with filters and a sort order, one page at a time."""
     return await service.list_{{ many }}(session, params=params)
+{%- for ref in cookiecutter.__refs if ref.nested %}
+
+
+@router.get(
+    "/{{ ref.target_path }}/{{ '{' }}{{ ref.target }}_id{{ '}' }}" + COLLECTION,
+    responses=problem_responses(404, 422),
+)
+async def list_{{ many }}_of_{{ ref.target }}(
+    {{ ref.target }}_id: ParentId,
+    params: Annotated[{{ cls }}ListParams, Query()],
+    session: SessionDep,
+) -> {{ cookiecutter.__page_class }}[{{ cls }}Read]:
+    """The list, limited to the rows that reference this parent (404 if it does not exist)."""
+    table = {{ ref.target_class }}.__table__
+    if not await row_exists(session, table, {{ ref.target }}_id):
+        detail = f"No {{ ref.target|replace("_", " ") }} has id {{ '{' }}{{ ref.target }}_id{{ '}' }}."
+        raise HTTPException(404, detail)
+    parent = ("{{ ref.column }}", {{ ref.target }}_id)
+    return await service.list_{{ many }}(session, params=params, parent=parent)
+{%- endfor %}
 
 
 @router.get(ITEM, responses={**NOT_MODIFIED, **problem_responses(404, 422)})

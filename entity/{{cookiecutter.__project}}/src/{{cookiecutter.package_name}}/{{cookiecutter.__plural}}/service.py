@@ -20,12 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
     "..core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_module ~ "_page",
     "..core.pagination:Filter",
     "..core.pagination:apply_filters",
+    "..core.references:apply_delete_rules",
+    "..core.references:children_checked",
+    "..core.references:parents_checked",
     ".models:" ~ cls,
     ".schemas:" ~ cls ~ "Create",
     ".schemas:" ~ cls ~ "ListParams",
     ".schemas:" ~ cls ~ "Read",
 ) }}
 
+_TABLE: Final = {{ cls }}.__table__
 _pk: Final = {{ cls }}.id
 _version: Final = {{ cls }}.version
 {%- if cookiecutter.soft_delete %}
@@ -49,7 +53,9 @@ async def create_{{ one }}(
     data: {{ cls }}Create,
 ) -> {{ cls }}Read:
     """Insert one row and return it as stored (INSERT ... RETURNING)."""
-    row = (await session.execute(_INSERT, [data.model_dump()])).one()
+    values = [data.model_dump()]
+    async with parents_checked(session, _TABLE, values):
+        row = (await session.execute(_INSERT, values)).one()
     return {{ cls }}Read.model_validate(row)
 
 
@@ -59,7 +65,9 @@ async def create_{{ cookiecutter.__plural }}(
     items: Sequence[{{ cls }}Create],
 ) -> list[{{ cls }}Read]:
     """Insert many rows in one batched statement; returned in request order."""
-    result = await session.execute(_INSERT, [item.model_dump() for item in items])
+    values = [item.model_dump() for item in items]
+    async with parents_checked(session, _TABLE, values, bulk=True):
+        result = await session.execute(_INSERT, values)
     return [{{ cls }}Read.model_validate(row) for row in result]
 
 
@@ -88,9 +96,13 @@ async def list_{{ cookiecutter.__plural }}(
     session: AsyncSession,
     *,
     params: {{ cls }}ListParams,
+    parent: tuple[str, Any] | None = None,
 ) -> {{ cookiecutter.__page_class }}[{{ cls }}Read]:
-    """One page of the rows matching the filters, in the requested order."""
+    """One page of the rows matching the filters (and referencing parent: (column, id)),
+    in the requested order."""
     statement = apply_filters(_SELECT, params, _FILTERS)
+    if parent is not None:
+        statement = statement.where(_SELECT.selected_columns[parent[0]] == parent[1])
 {%- if cookiecutter.pagination == "cursor" %}
     rows, next_cursor = await keyset_page(
         session,
@@ -135,7 +147,8 @@ async def update_{{ one }}(
     statement = statement.where(_pk == {{ one }}_id{{ ", _live" if cookiecutter.soft_delete else "" }})
     if versions is not None:
         statement = statement.where(_version.in_(versions))
-    result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
+    async with parents_checked(session, _TABLE, [changes]):
+        result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
     row = result.one_or_none()
     return None if row is None else {{ cls }}Read.model_validate(row)
 
@@ -147,15 +160,26 @@ async def delete_{{ one }}(
     versions: list[int] | None,
 ) -> bool:
 {%- if cookiecutter.soft_delete %}
-    """Mark the row deleted (if its version is allowed); False when no live row matched."""
+    """Mark the row deleted (if its version is allowed), then apply the delete rules of the
+    rows that reference it; False when no live row matched."""
     values = {"deleted_at": sa.func.now(), "version": _version + 1}
     statement = sa.update({{ cls }}).values(values)
     statement = statement.where(_pk == {{ one }}_id, _live)
-{%- else %}
-    """Delete the row (if its version is allowed); False when no row matched."""
-    statement = sa.delete({{ cls }}).where(_pk == {{ one }}_id)
-{%- endif %}
     if versions is not None:
         statement = statement.where(_version.in_(versions))
     result = await session.execute(statement.returning(_pk), execution_options=_NO_SYNC)
+    if result.first() is None:
+        return False
+    await apply_delete_rules(session, _TABLE, [{{ one }}_id], soft=True)
+    return True
+{%- else %}
+    """Delete the row (if its version is allowed) after detaching the rows that reference
+    it with set_null; False when no row matched."""
+    statement = sa.delete({{ cls }}).where(_pk == {{ one }}_id)
+    if versions is not None:
+        statement = statement.where(_version.in_(versions))
+    await apply_delete_rules(session, _TABLE, [{{ one }}_id], soft=False)
+    async with children_checked(session, _TABLE, {{ one }}_id):
+        result = await session.execute(statement.returning(_pk), execution_options=_NO_SYNC)
     return result.first() is not None
+{%- endif %}

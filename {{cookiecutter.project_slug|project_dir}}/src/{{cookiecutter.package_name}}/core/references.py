@@ -1,0 +1,191 @@
+"""References between tables: a missing parent is a 422, a parent with children a 409.
+
+Everything here reads the foreign keys of Base.metadata, so it names no entity: a table
+added later is covered once its model is imported. With soft delete a deleted row still
+exists for the database, so parents are checked and delete rules applied here:
+
+- a write that names a deleted (or missing) parent is a 422 pointing at the field;
+- deleting a row with live children under `restrict` is a 409 naming their table;
+- `cascade` soft-deletes the live children (and theirs, by their own rules);
+- `set_null` clears the reference in the live children.
+
+Children whose reference is cleared get a new version, so their ETags change too.
+"""
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.models import Base
+
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
+SQLITE_FOREIGN_KEY = "FOREIGN KEY constraint failed"
+
+
+class MissingParents(Exception):
+    """A write names parents that do not exist: 422 at these body locations."""
+
+    def __init__(self, locations: list[list[str | int]], targets: list[str]) -> None:
+        super().__init__("missing parents")
+        self.locations = locations
+        self.targets = targets
+
+
+class StillReferenced(Exception):
+    """Rows of these tables still reference the row being deleted (restrict): 409."""
+
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__("still referenced")
+        self.tables = tables
+
+
+def is_foreign_key_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a write for a foreign key (both drivers)."""
+    error = exc.orig
+    return getattr(error, "sqlstate", None) == FOREIGN_KEY_VIOLATION or (
+        SQLITE_FOREIGN_KEY in str(error)
+    )
+
+
+def _live(table: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+    """The rows of table that are not soft-deleted (all of them without soft delete)."""
+    return [table.c.deleted_at.is_(None)] if "deleted_at" in table.c else []
+
+
+def _referencing(table: sa.FromClause) -> list[sa.ForeignKey]:
+    """Every foreign key of every mapped table that points at table, in a stable order."""
+    keys = [
+        key
+        for child in Base.metadata.sorted_tables
+        for key in sorted(child.foreign_keys, key=lambda key: key.parent.name)
+        if key.column.table is table
+    ]
+    return keys
+
+
+async def row_exists(session: AsyncSession, table: sa.FromClause, row_id: Any) -> bool:
+    """Whether table has a live row with this id."""
+    query = sa.select(table.c.id).where(table.c.id == row_id, *_live(table))
+    return (await session.execute(query)).first() is not None
+
+
+async def missing_parents(
+    session: AsyncSession, table: sa.FromClause, rows: Sequence[Mapping[str, Any]], *, bulk: bool
+) -> MissingParents | None:
+    """The references in rows (a write into table) that name no live parent, or None."""
+    locations: list[list[str | int]] = []
+    targets: list[str] = []
+    for index, row in enumerate(rows):
+        for key in sorted(table.foreign_keys, key=lambda key: key.parent.name):
+            value = row.get(key.parent.name)
+            if value is not None and not await row_exists(session, key.column.table, value):
+                locations.append(
+                    ["body", index, key.parent.name] if bulk else ["body", key.parent.name]
+                )
+                targets.append(key.column.table.name)
+    return MissingParents(locations, targets) if locations else None
+
+
+def _checks_parents_first(table: sa.FromClause) -> bool:
+    """Whether a parent of table can be soft-deleted: the database cannot see that."""
+    return any(_live(key.column.table) for key in table.foreign_keys)
+
+
+@asynccontextmanager
+async def parents_checked(
+    session: AsyncSession,
+    table: sa.FromClause,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    bulk: bool = False,
+) -> AsyncIterator[None]:
+    """Around a write of rows into table: a reference to a parent that does not exist
+    (or is soft-deleted) raises MissingParents, even when the parent vanishes between a
+    check and the write (the database's foreign key violation is mapped the same way)."""
+    if _checks_parents_first(table) and (
+        missing := await missing_parents(session, table, rows, bulk=bulk)
+    ):
+        raise missing
+    try:
+        yield
+    except IntegrityError as error:
+        if not is_foreign_key_violation(error):
+            raise
+        await session.rollback()
+        missing = await missing_parents(session, table, rows, bulk=bulk)
+        raise missing or MissingParents([["body"]], []) from error
+
+
+async def apply_delete_rules(
+    session: AsyncSession, table: sa.FromClause, ids: Sequence[Any], *, soft: bool
+) -> None:
+    """Before (hard) or after (soft) rows of table are deleted: detach `set_null` children
+    with a new version; under soft delete, refuse for live `restrict` children and
+    soft-delete `cascade` children. Without soft delete the database restricts and
+    cascades by itself (the foreign keys carry the rules)."""
+    await _apply(session, table, list(ids), soft=soft, seen=set())
+
+
+async def _apply(
+    session: AsyncSession, table: sa.FromClause, ids: list[Any], *, soft: bool, seen: set[Any]
+) -> None:
+    for key in _referencing(table):
+        child = key.parent.table
+        match = sa.and_(key.parent.in_(ids), *_live(child))
+        rule = (key.ondelete or "NO ACTION").upper()
+        if rule == "SET NULL":
+            changes = {
+                key.parent.name: None,
+                "version": child.c.version + 1,
+                "updated_at": sa.func.now(),
+            }
+            await session.execute(sa.update(child).where(match).values(changes))
+        elif rule == "CASCADE":
+            found = (await session.execute(sa.select(child.c.id).where(match))).scalars()
+            child_ids = [row_id for row_id in found if (child.name, row_id) not in seen]
+            seen.update((child.name, row_id) for row_id in child_ids)
+            if child_ids:
+                await _apply(session, child, child_ids, soft=soft, seen=seen)
+            if child_ids and soft:
+                deleted = {"deleted_at": sa.func.now(), "version": child.c.version + 1}
+                await session.execute(
+                    sa.update(child).where(child.c.id.in_(child_ids)).values(deleted)
+                )
+        elif soft and (await session.execute(sa.select(child.c.id).where(match).limit(1))).first():
+            raise StillReferenced([child.name])
+
+
+async def referencing_tables(session: AsyncSession, table: sa.FromClause, row_id: Any) -> list[str]:
+    """Tables with live rows that reference row_id under `restrict` (directly, or below a
+    `cascade`): what keeps the row from being deleted."""
+    found: list[str] = []
+    for key in _referencing(table):
+        child = key.parent.table
+        rule = (key.ondelete or "NO ACTION").upper()
+        query = sa.select(child.c.id).where(key.parent == row_id, *_live(child))
+        if rule in ("RESTRICT", "NO ACTION"):
+            if (await session.execute(query.limit(1))).first():
+                found.append(child.name)
+        elif rule == "CASCADE" and child is not table:
+            for child_id in (await session.execute(query)).scalars():
+                found += await referencing_tables(session, child, child_id)
+    return sorted(set(found))
+
+
+@asynccontextmanager
+async def children_checked(
+    session: AsyncSession, table: sa.FromClause, row_id: Any
+) -> AsyncIterator[None]:
+    """Around a (hard) delete: the database's refusal for remaining children becomes
+    StillReferenced naming their tables."""
+    try:
+        yield
+    except IntegrityError as error:
+        if not is_foreign_key_violation(error):
+            raise
+        await session.rollback()
+        raise StillReferenced(await referencing_tables(session, table, row_id)) from error
