@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crudgen import naming
-from crudgen.fields import FieldsError, parse_fields, split_items
+from crudgen.fields import FieldsError, parse_fields
 
 ENTITY_TEMPLATE = Path(__file__).resolve().parents[1] / "entity"
 
@@ -71,6 +71,11 @@ class Entity:
     def table(self) -> str:
         """The table: the singular, or the plural where the singular is an SQL word."""
         return naming.table_name(self.name)
+
+    @property
+    def has_references(self) -> bool:
+        """Whether any field of the entity references an entity."""
+        return bool(references(self))
 
     def revision(self, package: str) -> str:
         """The id of the migration that creates this entity's table."""

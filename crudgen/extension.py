@@ -58,6 +58,7 @@ def nested_list_imports(refs: list[dict[str, Any]], plural: str) -> list[str]:
     (its table answers the 404), the parent id type and the existence check."""
     nested = [ref for ref in refs if ref["nested"]]
     specs = [".dependencies:ParentId", "..core.references:row_exists"] if nested else []
+    specs += ["..core.openapi:path_link"] if nested else []
     for ref in nested:
         module = "" if ref["target_plural"] == plural else f"..{ref['target_plural']}"
         specs.append(f"{module}.models:{ref['target_class']}")
@@ -86,6 +87,14 @@ def reference_rows(refs: list[dict[str, Any]], plural: str) -> list[str]:
         rule = f'"{ref["on_delete"]}"'
         rows.append(f'("{ref["column"]}", {ref["target_plural"]}, {rule}, {nested}, {parameter})')
     return rows
+
+
+def parent_links(refs: list[dict[str, Any]]) -> list[str]:
+    """`"create_author": "author_id"` for the first reference to each parent."""
+    firsts: dict[str, str] = {}
+    for ref in refs:
+        firsts.setdefault(f"create_{ref['target']}", ref["column"])
+    return [f'"{source}": "{column}"' for source, column in firsts.items()]
 
 
 def project_dir(slug: str) -> str:
@@ -118,6 +127,7 @@ class CrudExtension(Extension):
             nested_list_imports=nested_list_imports,
             incoming_foreign_key=incoming_foreign_key,
             reference_rows=reference_rows,
+            parent_links=parent_links,
             template_root=template_root,
             entity_fields=entity_fields,
             import_block=import_block,

@@ -533,7 +533,8 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         )
     if kind not in KINDS:
         raise FieldsError(_unknown_kind(name, kind))
-    args = _parse_ref(name, match["args"]) if kind == "ref" else _parse_args(name, kind, match["args"])
+    raw_args = match["args"]
+    args = _parse_ref(name, raw_args) if kind == "ref" else _parse_args(name, kind, raw_args)
     mods = [m.strip() for m in (match["mods"] or "").split(":")[1:]]
     for mod in mods:
         if mod not in MODIFIERS:

@@ -111,7 +111,8 @@ def schema_imports(
     shared = {"decimal": "digits", "datetime": "UtcDatetime", "date": "IsoDate"}
     shared |= {"uuid": "UuidText", "int": "Int32", "bigint": "JsonSafeInt", "float": "JsonFloat"}
     shared |= {"bool": "JsonBool"}
-    kinds = [("uuid" if f.id_type == "uuid" else "bigint") if f.kind == "ref" else f.kind for f in fields]
+    ref_kind = {"uuid": "uuid", "int": "bigint"}  # a reference is typed like the ids
+    kinds = [ref_kind[f.id_type] if f.kind == "ref" else f.kind for f in fields]
     specs += [f"..core.schemas:{shared[kind]}" for kind in kinds if kind in shared]
     lines = [layout(f.schema_line(mode)) for f in fields for mode in ("create", "update", "read")]
     lines += [layout(line) for f in fields for line in f.filter_lines]

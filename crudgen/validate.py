@@ -6,11 +6,19 @@ hostile user input: they are only ever compared and matched, never evaluated. St
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
 import sys
 from collections.abc import Callable, Mapping
 
+from crudgen.entities import (
+    ENTITIES_EXAMPLE,
+    Entity,
+    parse_declaration,
+    references,
+    split_declarations,
+)
 from crudgen.fields import (
     Field,
     FieldsError,
@@ -55,6 +63,10 @@ LIST_PARAMETERS = frozenset(("limit", "offset", "cursor", "sort"))
 ENTITY_IMPORTED = frozenset({
     "date", "datetime", "decimal", "uuid", "enum", "annotated", "any", "field", "mapped", "sa",
     "status", "query", "depends", "request", "response",
+    # classes the entity modules and tests import, lower-cased (an entity OffsetPage clashes)
+    "offsetpage", "cursorpage", "filter", "sessiondep", "settingsdep", "parentid", "apirouter",
+    "httpexception", "basemodel", "configdict", "asyncsession", "asyncclient", "fastapi",
+    "final", "literal", "sequence", "path", "body", "convertor", "moduletype",
 })  # fmt: skip
 SCHEMA_SUFFIXES = frozenset(
     ("Create", "Read", "Update", "Dep", "ListParams", "Sort", "Id", "IdConvertor")
@@ -340,6 +352,105 @@ def _length_errors(ctx: Mapping[str, object]) -> list[str]:
     return [_error("entity_name", entity, rule + " (shorten the entity or field names)", "Book")]
 
 
+def _declaration_errors(item: str, ctx: Mapping[str, object]) -> list[str]:
+    """One `Name[(plural)]: fields` item of more_entities: its shape, name, plural and
+    fields, each error worded as for the single-entity answers, prefixed by the item."""
+    try:
+        entity = parse_declaration(item)
+    except ValueError:
+        rule = "declare each entity as Name: fields or Name(plural): fields, separated by ';'"
+        return [_error("more_entities", item, rule, ENTITIES_EXAMPLE)]
+    sub = {**ctx, "entity_name": entity.name}
+    errors = _entity_errors(entity.name, sub)
+    if entity.plural_answer and not errors:
+        errors += _plural_errors(entity.plural_answer, sub)
+    errors += fields_errors(entity.fields, entity.name, str(ctx.get("database")))
+    if not errors:
+        errors += _length_errors({**sub, "fields": entity.fields})
+    return [f"more_entities: {entity.name} {error}" for error in errors]
+
+
+def _spec_entities(ctx: Mapping[str, object]) -> list[tuple[str, Entity]]:
+    """(input key, entity) of every declared entity that parses on its own."""
+    entities: list[tuple[str, Entity]] = []
+    name, fields = ctx.get("entity_name"), ctx.get("fields")
+    if isinstance(name, str) and isinstance(fields, str) and not _entity_errors(name, ctx):
+        plural = ctx.get("entity_plural")
+        entities.append(("fields", Entity(name, fields, plural if isinstance(plural, str) else "")))
+    more = ctx.get("more_entities")
+    for item in split_declarations(more) if isinstance(more, str) else []:
+        try:
+            entity = parse_declaration(item)
+        except ValueError:
+            continue
+        if not _entity_errors(entity.name, ctx):
+            entities.append(("more_entities", entity))
+    return entities
+
+
+def _cycle(graph: Mapping[str, list[str]]) -> list[str]:
+    """A cycle of the graph as a path that ends where it starts, or []."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for target in graph.get(node, []):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for node in graph:
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def spec_errors(ctx: Mapping[str, object]) -> list[str]:
+    """Errors of the service as a whole: duplicate entities or tables, references to
+    entities that are not declared, and cycles that no nullable reference breaks."""
+    declared = _spec_entities(ctx)
+    errors: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for key, entity in declared:
+        names = [("entity", entity.class_name), ("table", entity.table), ("package", entity.plural)]
+        taken = [(kind, name) for kind, name in names if (kind, name) in seen]
+        if taken:
+            rule = f"{taken[0][0]} {taken[0][1]!r} is declared twice"
+            errors.append(_error(key, entity.name, rule, f"{entity.class_name}Item"))
+        seen.update(names)
+    classes = [entity.class_name for _, entity in declared]
+    for key, entity in declared:
+        for column, target, _ in references(entity):
+            if target in classes:
+                continue
+            close = difflib.get_close_matches(target, classes, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            rule = f"{column[:-3]!r} refers to {target!r}, which is not declared{hint}"
+            example = f"{column[:-3]}:ref({close[0] if close else classes[0]})"
+            errors.append(_error(key, entity.name, rule, example))
+    graph = {
+        entity.class_name: [target for _, target, nullable in references(entity) if not nullable]
+        for _, entity in declared
+    }
+    if cycle := _cycle(graph):
+        first = next(e for _, e in declared if e.class_name == cycle[0])
+        column = next(c for c, target, _ in references(first) if target == cycle[1])
+        rule = (
+            "required references form a cycle "
+            + " -> ".join(cycle)
+            + ", so no row could be created first; make one of them nullable with '?'"
+        )
+        key = "fields" if cycle[0] == classes[0] else "more_entities"
+        errors.append(_error(key, cycle[0], rule, f"{column[:-3]}:ref({cycle[1]})?"))
+    return errors
+
+
 def validate_context(ctx: Mapping[str, object]) -> list[str]:
     """Every error of every answer present in the cookiecutter context, one line each."""
     errors: list[str] = []
@@ -350,4 +461,9 @@ def validate_context(ctx: Mapping[str, object]) -> list[str]:
             errors += problems or check(str(value), ctx)
     errors += [e for key in CHOICES if key in ctx for e in _choice_errors(key, ctx[key])]
     errors += [e for key in FLAGS if key in ctx for e in _flag_errors(key, ctx[key])]
-    return errors + _length_errors(ctx)
+    more = ctx.get("more_entities")
+    if isinstance(more, str):
+        errors += [e for item in split_declarations(more) for e in _declaration_errors(item, ctx)]
+    elif more is not None:
+        errors.append(_error("more_entities", more, "give text", ENTITIES_EXAMPLE))
+    return errors + _length_errors(ctx) + spec_errors(ctx)

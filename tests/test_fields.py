@@ -29,7 +29,7 @@ from crudgen.fields import split_items as split
 from crudgen.pyfmt import flat, layout
 
 KNOWN_TYPES = (
-    "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, json, enum"
+    "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, json, enum, ref"
 )
 SYNTAX = "expected name:type[(args)][?][:unique][:index][=default]; e.g. 'title:str(200):unique'"
 ENUM_VALUES = (
@@ -823,7 +823,7 @@ def test_default_absent_renders_none(
             [
                 "fields: 'title:string' (item 1, column 1) — unknown type 'string' (did you mean "
                 "'str'?); known types: str, text, int, bigint, float, decimal, bool, date, "
-                "datetime, uuid, email, url, json, enum; e.g. 'title:str(200)'"
+                "datetime, uuid, email, url, json, enum, ref; e.g. 'title:str(200)'"
             ],
         ),
         (
@@ -847,7 +847,7 @@ def test_default_absent_renders_none(
             "title:str(5):uniq",
             [
                 "fields: 'title:str(5):uniq' (item 1, column 1) — unknown modifier 'uniq'; "
-                "known modifiers: unique, index"
+                "known modifiers: unique, index, restrict, cascade, set_null"
             ],
         ),
         (
@@ -857,7 +857,7 @@ def test_default_absent_renders_none(
                     "title:str(5)::unique",
                     1,
                     1,
-                    "unknown modifier ''; known modifiers: unique, index",
+                    "unknown modifier ''; known modifiers: unique, index, restrict, cascade, set_null",
                 )
             ],
         ),
@@ -868,7 +868,7 @@ def test_default_absent_renders_none(
                     "title:str(5):primary:index",
                     1,
                     1,
-                    "unknown modifier 'primary'; known modifiers: unique, index",
+                    "unknown modifier 'primary'; known modifiers: unique, index, restrict, cascade, set_null",
                 )
             ],
         ),

@@ -19,6 +19,8 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.logs:RequestIdMiddleware",
     pkg ~ ".core.limits:BodySizeLimitMiddleware",
     pkg ~ ".core.logs:configure_logging",
+    pkg ~ ".core.openapi:add_links",
+    pkg ~ ".core.openapi:operation_id",
     pkg ~ ".registry:ROUTERS",
 ) }}
 
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.engine = create_engine(settings)
@@ -61,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
+    app.openapi_schema = add_links(app.openapi())
     return app

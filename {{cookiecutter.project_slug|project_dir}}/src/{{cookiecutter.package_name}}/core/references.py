@@ -90,8 +90,8 @@ async def missing_parents(
     return MissingParents(locations, targets) if locations else None
 
 
-def _checks_parents_first(table: sa.FromClause) -> bool:
-    """Whether a parent of table can be soft-deleted: the database cannot see that."""
+def _parents_soft_delete(table: sa.FromClause) -> bool:
+    """Whether a parent of table can be soft-deleted: its foreign keys cannot see that."""
     return any(_live(key.column.table) for key in table.foreign_keys)
 
 
@@ -104,12 +104,10 @@ async def parents_checked(
     bulk: bool = False,
 ) -> AsyncIterator[None]:
     """Around a write of rows into table: a reference to a parent that does not exist
-    (or is soft-deleted) raises MissingParents, even when the parent vanishes between a
-    check and the write (the database's foreign key violation is mapped the same way)."""
-    if _checks_parents_first(table) and (
-        missing := await missing_parents(session, table, rows, bulk=bulk)
-    ):
-        raise missing
+    raises MissingParents. The database's foreign key decides, so a parent deleted by a
+    concurrent request is caught too; with soft delete, deleted parents are looked for
+    after the write, in its transaction (on SQLite a read before it would turn the
+    transaction into a lock upgrade that concurrent writers fail)."""
     try:
         yield
     except IntegrityError as error:
@@ -118,6 +116,10 @@ async def parents_checked(
         await session.rollback()
         missing = await missing_parents(session, table, rows, bulk=bulk)
         raise missing or MissingParents([["body"]], []) from error
+    if _parents_soft_delete(table) and (
+        missing := await missing_parents(session, table, rows, bulk=bulk)
+    ):
+        raise missing
 
 
 async def apply_delete_rules(

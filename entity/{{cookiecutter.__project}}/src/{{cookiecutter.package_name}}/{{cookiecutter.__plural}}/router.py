@@ -19,6 +19,7 @@ from starlette.convertors import register_url_convertor
     "..core.config:SettingsDep",
     "..core.database:SessionDep",
     "..core.errors:problem_responses",
+    "..core.openapi:body_links",
     "..core." ~ cookiecutter.__page_module ~ ":" ~ cookiecutter.__page_class,
     ".:service",
     ".dependencies:" ~ cls ~ "Dep",
@@ -36,9 +37,16 @@ router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"])
 register_url_convertor("{{ one }}_id", {{ cls }}IdConvertor())
 COLLECTION = "/{{ cookiecutter.__plural_path }}"
 ITEM = COLLECTION + "/{{ '{' }}{{ one }}_id:{{ one }}_id{{ '}' }}"
+# The create of each parent, and the field its id goes in (OpenAPI links to the create).
+{{ collection("PARENTS: dict[str, str] = ", parent_links(cookiecutter.__refs), "{}")|layout }}
 
 
-@router.post(COLLECTION, status_code=201, responses=problem_responses(400, 409, 413, 422))
+@router.post(
+    COLLECTION,
+    status_code=201,
+    responses=problem_responses(400, 409, 413, 422),
+    openapi_extra=body_links(PARENTS),
+)
 async def create_{{ one }}(
     body: {{ cls }}Create,
     session: SessionDep,
@@ -80,6 +88,7 @@ async def list_{{ many }}(
 @router.get(
     "/{{ ref.target_path }}/{{ '{' }}{{ ref.target }}_id{{ '}' }}" + COLLECTION,
     responses=problem_responses(404, 422),
+    openapi_extra=path_link("create_{{ ref.target }}", "{{ ref.target }}_id"),
 )
 async def list_{{ many }}_of_{{ ref.target }}(
     {{ ref.target }}_id: ParentId,

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
     "..core.pagination:Filter",
     "..core.pagination:apply_filters",
     "..core.references:apply_delete_rules",
-    "..core.references:children_checked",
+    "..core.references:" ~ ("parents_checked" if cookiecutter.soft_delete else "children_checked"),
     "..core.references:parents_checked",
     ".models:" ~ cls,
     ".schemas:" ~ cls ~ "Create",
