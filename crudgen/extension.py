@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,9 @@ def template_root() -> str:
 
 
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
-    """The parsed fields of the entity, rendered for the chosen database and options."""
-    return parse_fields(
+    """The parsed fields of the entity, rendered for the chosen database and options; a
+    reference to a table created later gets its foreign key by ALTER (use_alter)."""
+    fields = parse_fields(
         str(context["fields"]),
         str(context["__entity_class"]),
         str(context["__table"]),
@@ -45,6 +47,8 @@ def entity_fields(context: Mapping[str, Any]) -> list[Field]:
         soft_delete=context.get("soft_delete") is True,
         id_type=str(context.get("id_type", "uuid")),
     )
+    forward = {ref["column"] for ref in context.get("__refs", []) if ref["forward"]}
+    return [replace(field, use_alter=field.name in forward) for field in fields]
 
 
 def router_imports(package: str, entities: list[Entity]) -> str:

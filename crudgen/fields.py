@@ -143,6 +143,7 @@ class Field:
     database: str = "postgresql"
     soft_delete: bool = False
     on_delete: str = "restrict"  # references only: restrict, cascade or set_null
+    use_alter: bool = False  # a reference to a table created later (a cycle's nullable link)
     id_type: str = "uuid"  # the project's id type, which references take
 
     @property
@@ -164,7 +165,8 @@ class Field:
     def foreign_key(self) -> Call:
         """The model's sa.ForeignKey(...) of a reference, with its delete rule."""
         rule = ON_DELETE[self.on_delete]
-        return Call("sa.ForeignKey", (f'"{self.target_table}.id"', f'ondelete="{rule}"'))
+        alter = ("use_alter=True",) if self.use_alter else ()
+        return Call("sa.ForeignKey", (f'"{self.target_table}.id"', f'ondelete="{rule}"', *alter))
 
     @property
     def migration_foreign_key(self) -> Call:
@@ -664,6 +666,9 @@ def _with_default(field: Field, raw: str) -> Field:
         "bool": lambda v: v in ("true", "false"),
         "enum": lambda v: v in field.args,
     }
+    if field.kind == "ref":
+        example = f"{field.name.removesuffix('_id')}:ref({field.target})?"
+        raise FieldsError(f"a reference takes no default (make it nullable); e.g. '{example}'")
     check = checks.get(field.kind)
     if check is None:
         raise FieldsError(

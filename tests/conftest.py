@@ -17,8 +17,22 @@ ALL_TYPES = (
     "starts_at:datetime:index, contact:email?:unique, site:url?, ref:uuid?, "
     "views:bigint=0, score:float?, born_on:date?, rank:int:index"
 )
+# A service of several related entities: restrict, cascade, a nullable self-reference
+# (set_null), a one-to-one, and a nullable reference ahead to a table created later.
+LIBRARY = {
+    "project_name": "Library",
+    "entity_name": "Author",
+    "fields": "name:str(120):unique, born_on:date?, favorite:ref(Book)?:set_null",
+    "more_entities": (
+        "Book: title:str(200), pages:int?, author:ref(Author); "
+        "Review: stars:int, body:text?, book:ref(Book):cascade; "
+        "Category(categories): name:str(80):unique, parent:ref(Category)?:set_null; "
+        "Profile: bio:text?, author:ref(Author):unique:cascade"
+    ),
+}
 CASES: dict[str, dict[str, str]] = {
     "book": {},
+    "library": LIBRARY,
     "people": {
         "project_name": "People Directory",
         "entity_name": "Person",

@@ -29,8 +29,10 @@ from crudgen.fields import split_items as split
 from crudgen.pyfmt import flat, layout
 
 KNOWN_TYPES = (
-    "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, json, enum, ref"
+    "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, json, enum, "
+    "ref"
 )
+MODIFIERS = "known modifiers: unique, index, restrict, cascade, set_null"
 SYNTAX = "expected name:type[(args)][?][:unique][:index][=default]; e.g. 'title:str(200):unique'"
 ENUM_VALUES = (
     "enum values must be lowercase snake_case words separated by '|'; e.g. 'enum(draft|published)'"
@@ -857,7 +859,7 @@ def test_default_absent_renders_none(
                     "title:str(5)::unique",
                     1,
                     1,
-                    "unknown modifier ''; known modifiers: unique, index, restrict, cascade, set_null",
+                    f"unknown modifier ''; {MODIFIERS}",
                 )
             ],
         ),
@@ -868,7 +870,7 @@ def test_default_absent_renders_none(
                     "title:str(5):primary:index",
                     1,
                     1,
-                    "unknown modifier 'primary'; known modifiers: unique, index, restrict, cascade, set_null",
+                    f"unknown modifier 'primary'; {MODIFIERS}",
                 )
             ],
         ),

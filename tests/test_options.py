@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import BIN, POSTGRES, bake, run
+from tests.conftest import BIN, LIBRARY, POSTGRES, bake, run
 from tests.test_bake import JINJA_LEFTOVER, package_dir, rendered_files
 
 OPTIONS: dict[str, list[Any]] = {
@@ -179,6 +179,17 @@ MATRIX = list(
 )
 
 
+MULTI = [
+    dict(zip(("database", "id_type", "pagination", "soft_delete"), row, strict=True))
+    for row in (
+        ("postgresql", "uuid", "cursor", False),
+        ("postgresql", "int", "offset", True),
+        ("sqlite", "int", "cursor", True),
+        ("sqlite", "uuid", "offset", False),
+    )
+]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("database", "id_type", "pagination", "soft_delete"), MATRIX)
 def test_matrix_project_passes_its_own_suite(
@@ -191,7 +202,10 @@ def test_matrix_project_passes_its_own_suite(
         "pagination": pagination,
         "soft_delete": soft_delete,
     }
-    project = bake(tmp_path, {**chosen, "project_name": name, "fields": FIELDS})
+    # Four rows, covering both id types and paginations on each database and soft delete on
+    # each, generate the related-entity service instead of one entity.
+    spec = {**LIBRARY, "project_name": name} if chosen in MULTI else {"fields": FIELDS}
+    project = bake(tmp_path, {**chosen, "project_name": name, **spec})
     url = (
         f"{POSTGRES}/{name}"
         if database == "postgresql"

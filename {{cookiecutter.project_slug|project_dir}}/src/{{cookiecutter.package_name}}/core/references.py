@@ -60,7 +60,7 @@ def _referencing(table: sa.FromClause) -> list[sa.ForeignKey]:
     """Every foreign key of every mapped table that points at table, in a stable order."""
     keys = [
         key
-        for child in Base.metadata.sorted_tables
+        for child in sorted(Base.metadata.tables.values(), key=lambda child: child.name)
         for key in sorted(child.foreign_keys, key=lambda key: key.parent.name)
         if key.column.table is table
     ]
