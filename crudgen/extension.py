@@ -11,7 +11,7 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from crudgen import naming
-from crudgen.entities import Entity, revision_id, service_entities
+from crudgen.entities import Entity, reference_context, revision_id, service_entities
 from crudgen.fields import (
     ON_DELETE,
     Field,
@@ -49,6 +49,23 @@ def entity_fields(context: Mapping[str, Any]) -> list[Field]:
     )
     forward = {ref["column"] for ref in context.get("__refs", []) if ref["forward"]}
     return [replace(field, use_alter=field.name in forward) for field in fields]
+
+
+def fields_of(entity: Entity, context: Mapping[str, Any]) -> list[Field]:
+    """An entity's parsed fields, as the project's answers render them (for the README)."""
+    return parse_fields(
+        entity.fields,
+        entity.class_name,
+        entity.table,
+        database=str(context.get("database", "postgresql")),
+        soft_delete=context.get("soft_delete") is True,
+        id_type=str(context.get("id_type", "uuid")),
+    )
+
+
+def references_of(entity: Entity, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An entity's references as the templates see them (for the README)."""
+    return reference_context(entity, service_entities(context))
 
 
 def router_imports(package: str, entities: list[Entity]) -> str:
@@ -128,6 +145,8 @@ class CrudExtension(Extension):
             revision_id=revision_id,
             service_entities=service_entities,
             router_imports=router_imports,
+            fields_of=fields_of,
+            references_of=references_of,
             nested_list_imports=nested_list_imports,
             incoming_foreign_key=incoming_foreign_key,
             reference_rows=reference_rows,

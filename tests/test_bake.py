@@ -37,15 +37,20 @@ def test_bake_has_the_expected_layout(baked: dict[str, Path], case: str) -> None
     project = baked[case]
     package = package_dir(project)
     entity_packages = [p for p in package.iterdir() if (p / "router.py").exists()]
-    assert len(entity_packages) == 1
-    for module in ("models", "schemas", "service", "dependencies", "router"):
-        assert (entity_packages[0] / f"{module}.py").is_file()
+    expected = 5 if case == "library" else 1
+    assert len(entity_packages) == expected
+    for entity in entity_packages:
+        for module in ("models", "schemas", "service", "dependencies", "router"):
+            assert (entity / f"{module}.py").is_file()
+        assert (project / "tests" / entity.name / "test_create.py").is_file()
+        registry = (package / "registry.py").read_text(encoding="utf-8")
+        assert f"router as {entity.name}" in registry
     for module in ("config", "database", "errors", "pagination", "logs", "health", "models"):
         assert (package / "core" / f"{module}.py").is_file()
-    assert len(list((project / "migrations" / "versions").glob("*_create_*.py"))) == 1
+    migrations = list((project / "migrations" / "versions").glob("*_create_*.py"))
+    assert len(migrations) == expected
     for name in (".env", ".env.example", ".gitignore", "Makefile", "README.md", "alembic.ini"):
         assert (project / name).is_file(), name
-    assert (project / "tests" / entity_packages[0].name / "test_create.py").is_file()
 
 
 @pytest.mark.parametrize("case", CASES)
