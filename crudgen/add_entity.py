@@ -35,8 +35,8 @@ from crudgen.validate import validate_context
 
 ANSWERS = ".cookiecutter.json"
 CRUFT = ".cruft.json"
-_REVISION = re.compile(r'^revision(?::[^=]*)?=\s*["\'](?P<id>\w+)["\']', re.M)
-_DOWN = re.compile(r"^down_revision(?::[^=]*)?=(?P<value>.*)$", re.M)
+_REVISION = re.compile(r'^revision\s*(?::[^=]*)?=\s*["\'](?P<id>\w+)["\']', re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=(?P<value>.*)$", re.M)
 _ROUTERS = re.compile(r"^ROUTERS: tuple\[APIRouter, \.\.\.\] = \((?P<names>[^)]*)\)\n", re.M)
 _CHILDREN = re.compile(r'^include-path-regex = "\^/\((?P<paths>[^)]*)\)', re.M)
 

@@ -1,0 +1,202 @@
+"""Day 2: add an entity to a living project with `python -m crudgen.add_entity` (what the
+generated `make entity` runs): validated like a bake, nothing written when it refuses, and
+on PostgreSQL a migration on top of the head that keeps every row."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from crudgen.add_entity import Refused, alembic_head, registry_text, schemathesis_text
+from tests.conftest import BIN, POSTGRES, TEMPLATE, bake, run
+
+REVIEW = "Review: stars:int, body:text?, book:ref(Book):cascade"
+
+
+def add(project: Path, spec: str) -> tuple[int, str]:
+    """Run the command in project as `make entity` does; (exit code, stdout + stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(TEMPLATE)}
+    done = run([sys.executable, "-m", "crudgen.add_entity", spec], cwd=project, env=env)
+    return done.returncode, done.stdout + done.stderr
+
+
+def tree(project: Path) -> dict[str, str]:
+    """Every file of the project with its content hash."""
+    return {
+        str(path.relative_to(project)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A freshly baked default project (Book)."""
+    return bake(tmp_path, {})
+
+
+# --- the pieces ------------------------------------------------------------------------
+
+
+def write_revision(versions: Path, revision: str, down: str | None) -> None:
+    down_text = f'"{down}"' if down else "None"
+    text = f'revision: str = "{revision}"\ndown_revision: str | None = {down_text}\n'
+    (versions / f"{revision}_x.py").write_text(text)
+
+
+def test_the_head_is_the_revision_nothing_revises(tmp_path: Path) -> None:
+    write_revision(tmp_path, "aaa", None)
+    write_revision(tmp_path, "bbb", "aaa")
+    assert alembic_head(tmp_path) == "bbb"
+    write_revision(tmp_path, "ccc", "aaa")
+    with pytest.raises(Refused, match=r"2 heads \(bbb, ccc\).*alembic merge heads"):
+        alembic_head(tmp_path)
+    (tmp_path / "merge_x.py").write_text('revision = "ddd"\ndown_revision = ("bbb", "ccc")\n')
+    assert alembic_head(tmp_path) == "ddd"
+
+
+def test_the_registry_gets_the_import_and_the_router() -> None:
+    text = (
+        '"""Doc."""\n\nfrom fastapi import APIRouter\n\n'
+        "from shop.items.router import router as items\n\n"
+        "ROUTERS: tuple[APIRouter, ...] = (items,)\n"
+    )
+    assert registry_text(text, "shop", "carts") == (
+        '"""Doc."""\n\nfrom fastapi import APIRouter\n\n'
+        "from shop.carts.router import router as carts\n"
+        "from shop.items.router import router as items\n\n"
+        "ROUTERS: tuple[APIRouter, ...] = (items, carts)\n"
+    )
+
+
+def test_writes_of_a_child_may_answer_422_in_the_fuzz_config() -> None:
+    base = '[checks.positive_data_acceptance]\nexpected-statuses = ["2xx"]\n'
+    first = schemathesis_text(base, "reviews")
+    assert 'include-path-regex = "^/(reviews)(/bulk|/[^/]+)?$"' in first
+    second = schemathesis_text(first, "blog-posts")
+    assert 'include-path-regex = "^/(reviews|blog-posts)(/bulk|/[^/]+)?$"' in second
+    assert second.count("[[operations]]") == 1
+
+
+# --- the command on a baked project ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ("Book: isbn:str(13)", "entity 'Book' is declared twice"),
+        ("Review: book:ref(Bok)", "refers to 'Bok', which is not declared (did you mean 'Book'?)"),
+        ("Review", "give one entity as Name: fields or Name(plural): fields"),
+        ("Review: stars:integer", "unknown type 'integer' (did you mean 'int'?)"),
+        ("Review: book:ref(Book):set_null", "set_null needs a nullable reference"),
+    ],
+)
+def test_a_refused_entity_changes_nothing(project: Path, spec: str, error: str) -> None:
+    before = tree(project)
+    code, output = add(project, spec)
+    assert code == 1, output
+    assert error in output
+    assert output.rstrip().endswith("Nothing was changed.")
+    assert all(line.startswith(("error: ", "Nothing")) for line in output.splitlines())
+    assert tree(project) == before
+
+
+def test_every_error_is_reported_at_once(project: Path) -> None:
+    code, output = add(project, "Class: x:nope, book:ref(Bok)")
+    assert code == 1
+    assert len([line for line in output.splitlines() if line.startswith("error: ")]) >= 2
+
+
+def test_two_heads_are_refused_with_nothing_written(project: Path) -> None:
+    versions = project / "migrations" / "versions"
+    write_revision(versions, "feedfacecafe", None)
+    before = tree(project)
+    code, output = add(project, REVIEW)
+    assert code == 1
+    assert "2 heads" in output
+    assert tree(project) == before
+
+
+def test_an_added_entity_is_clean_registered_recorded_and_chained(project: Path) -> None:
+    head = alembic_head(project / "migrations" / "versions")
+    code, output = add(project, REVIEW)
+    assert code == 0, output
+    assert "Added Review:" in output
+    package = project / "src" / "book_service"
+    assert (package / "reviews" / "router.py").is_file()
+    assert (project / "tests" / "reviews" / "test_references.py").is_file()
+    assert "router as reviews" in (package / "registry.py").read_text()
+    answers = json.loads((project / ".cookiecutter.json").read_text())["cookiecutter"]
+    assert answers["more_entities"] == REVIEW
+    review = next((project / "migrations" / "versions").glob("*_create_review.py")).read_text()
+    assert f'down_revision: str | None = "{head}"' in review
+    # a second one goes on top of the first, and may reference it
+    code, output = add(project, "Reply(replies): text:text, review:ref(Review)")
+    assert code == 0, output
+    assert alembic_head(project / "migrations" / "versions") != head
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
+        done = run([str(BIN / command[0]), *command[1:]], cwd=project)
+        assert done.returncode == 0, done.stdout + done.stderr
+    # the same entity again is refused: it exists now
+    code, output = add(project, REVIEW)
+    assert code == 1
+    assert "declared twice" in output
+
+
+async def _sql(url: str, statement: str) -> object:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await connection.fetchval(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.mark.slow
+def test_an_entity_added_to_a_project_with_edits_and_rows_migrates_and_passes(
+    project: Path,
+) -> None:
+    name = "template_day2"
+    admin = f"{POSTGRES}/postgres"
+    asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_sql(admin, f'CREATE DATABASE "{name}"'))
+    url = f"{POSTGRES}/{name}"
+    env = {"DATABASE_URL": url}
+    try:
+        assert run([str(BIN / "alembic"), "upgrade", "head"], cwd=project, env=env).returncode == 0
+        for i in range(3):
+            asyncio.run(
+                _sql(
+                    url,
+                    f"INSERT INTO book (id, title, author) VALUES (gen_random_uuid(), 't{i}', 'a')",
+                )
+            )
+        # a local edit the team made
+        main = project / "src" / "book_service" / "main.py"
+        main.write_text(main.read_text().replace('"""Application factory', '"""Our app factory'))
+        code, output = add(project, REVIEW)
+        assert code == 0, output
+        heads = run([str(BIN / "alembic"), "heads"], cwd=project, env=env)
+        assert heads.stdout.count("(head)") == 1, heads.stdout
+        upgrade = run([str(BIN / "alembic"), "upgrade", "head"], cwd=project, env=env)
+        assert upgrade.returncode == 0, upgrade.stderr
+        assert asyncio.run(_sql(url, "SELECT count(*) FROM book")) == 3
+        assert asyncio.run(_sql(url, "SELECT count(*) FROM review")) == 0
+        assert main.read_text().startswith('"""Our app factory')
+        suite = run(
+            [str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=project,
+            env={**env, "FUZZ_EXAMPLES": "5"},
+        )
+        assert suite.returncode == 0, suite.stdout[-5000:]
+        assert "tests/reviews" in suite.stdout or " passed" in suite.stdout
+    finally:
+        asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}_test" WITH (FORCE)'))
+        asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}_test_live" WITH (FORCE)'))
