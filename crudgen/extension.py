@@ -68,6 +68,12 @@ def references_of(entity: Entity, context: Mapping[str, Any]) -> list[dict[str, 
     return reference_context(entity, service_entities(context))
 
 
+def entities_head(context: Mapping[str, Any]) -> str:
+    """The revision of the last entity's create migration: where a template update's own
+    migration goes (released migrations are append-only; see the README)."""
+    return service_entities(context)[-1].revision(str(context["package_name"]))
+
+
 def router_imports(package: str, entities: list[Entity]) -> str:
     """The registry's imports: each entity's router under the name of its package."""
     specs = [f"{package}.{entity.plural}.router:router as {entity.plural}" for entity in entities]
@@ -145,6 +151,7 @@ class CrudExtension(Extension):
             revision_id=revision_id,
             service_entities=service_entities,
             router_imports=router_imports,
+            entities_head=entities_head,
             fields_of=fields_of,
             references_of=references_of,
             nested_list_imports=nested_list_imports,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, TEMPLATE, run
+from tests.conftest import BIN, POSTGRES, TEMPLATE, run
 
 pytestmark = pytest.mark.slow
 CRUFT = str(BIN / "cruft")
@@ -88,3 +88,182 @@ def test_cruft_update_merges_a_template_change_into_an_edited_project(
     assert run([CRUFT, "check"], cwd=project).returncode == 0
     leftovers = [*project.rglob("*.rej"), *project.rglob("*.orig")]
     assert leftovers == []
+
+
+# --- the whole day-2 round trip --------------------------------------------------------
+
+CUSTOM_ROUTE = '''
+
+@router.get("/stats/ping")
+async def ping() -> dict[str, str]:
+    """Our own endpoint."""
+    return {"pong": "ours"}
+
+
+def normalise_title(title: str) -> str:
+    """Our business rule: titles are stored without surrounding spaces."""
+    return title.strip()
+'''
+RULE_CALL = '    values = [{**data.model_dump(), "title": custom.normalise_title(data.title)}]\n'
+NOTE_MIGRATION = '''"""Add book.note: a template update to an existing table, as a new revision.
+
+Revision ID: b0b0b0b0b0b0
+Revises: {{ entities_head(cookiecutter) }}
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "b0b0b0b0b0b0"
+down_revision: str | None = "{{ entities_head(cookiecutter) }}"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Add the column."""
+    with op.batch_alter_table("book") as batch:
+        batch.add_column(sa.Column("note", sa.String(50), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop the column."""
+    with op.batch_alter_table("book") as batch:
+        batch.drop_column("note")
+'''
+
+
+async def _sql(url: str, statement: str) -> object:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await connection.fetchval(statement)
+    finally:
+        await connection.close()
+
+
+def sql(url: str, statement: str) -> object:
+    """Run one statement (or query one value) on PostgreSQL."""
+    import asyncio
+
+    return asyncio.run(_sql(url, statement))
+
+
+def template_b(template: Path) -> None:
+    """Commit B: shared files change (Makefile, core/errors.py) and the book table gains a
+    column through a new migration, on top of the entities' migrations."""
+    root = template / "{{cookiecutter.project_slug|project_dir}}"
+    makefile = root / "Makefile"
+    makefile.write_text("# Template revision B\n" + makefile.read_text(encoding="utf-8"))
+    errors = root / "src" / "{{cookiecutter.package_name}}" / "core" / "errors.py"
+    text = errors.read_text(encoding="utf-8")
+    errors.write_text(text.replace('RETRY_AFTER_SECONDS = "5"', 'RETRY_AFTER_SECONDS = "7"'))
+    (root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
+    (root / "migrations" / "versions" / "b0b0b0b0b0b0_add_book_note.py").write_text(NOTE_MIGRATION)
+    models = (
+        template / "entity" / "{{cookiecutter.__project}}" / "src"
+        / "{{cookiecutter.package_name}}" / "{{cookiecutter.__plural}}" / "models.py"
+    )  # fmt: skip
+    text = models.read_text(encoding="utf-8")
+    anchor = "    version: Mapped[int] = mapped_column("
+    note = (
+        '{%- if cookiecutter.__table == "book" %}\n'
+        "    note: Mapped[str | None] = mapped_column(sa.String(50))\n"
+        "{%- endif %}\n"
+    )
+    models.write_text(text.replace(anchor, note + anchor, 1))
+    git("add", "--all", cwd=template)
+    git("commit", "-qm", "B: Makefile, errors.py, book.note", cwd=template)
+
+
+def test_day_two_edits_an_added_entity_and_rows_survive_a_template_update(
+    template: Path, tmp_path: Path
+) -> None:
+    # 1. Bake at commit A from a git repository of the template.
+    project = create(str(template), tmp_path, tmp_path / "out")
+    git("init", "-q", cwd=project)
+    git("add", "--all", cwd=project)
+    git("commit", "-qm", "baked", cwd=project)
+    package = project / "src" / "book_service"
+    name = "template_day2_cruft"
+    url = f"{POSTGRES}/{name}"
+    admin = f"{POSTGRES}/postgres"
+    sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sql(admin, f'CREATE DATABASE "{name}"')
+    env = {"DATABASE_URL": url}
+    try:
+        # 2. As a team: a custom route and a business rule where the docs say, a setting,
+        # rows, and a second entity referencing the first with the add command.
+        custom = package / "custom.py"
+        custom.write_text(custom.read_text(encoding="utf-8") + CUSTOM_ROUTE, encoding="utf-8")
+        service = package / "books" / "service.py"
+        text = service.read_text(encoding="utf-8")
+        text = text.replace("    values = [data.model_dump()]\n", RULE_CALL, 1)
+        text = text.replace("from ..core", "from .. import custom\nfrom ..core", 1)
+        service.write_text(text, encoding="utf-8")
+        (project / ".env").write_text(
+            (project / ".env").read_text(encoding="utf-8") + "BULK_MAX_ITEMS=7\n"
+        )
+        added = run(
+            [str(BIN / "python"), "-m", "crudgen.add_entity", "Review: stars:int, book:ref(Book)"],
+            cwd=project,
+            env={"PYTHONPATH": str(template)},
+        )
+        assert added.returncode == 0, added.stdout + added.stderr
+        assert run([str(BIN / "alembic"), "upgrade", "head"], cwd=project, env=env).returncode == 0
+        book = "gen_random_uuid()"
+        sql(url, f"INSERT INTO book (id, title, author) VALUES ({book}, 'Kept', 'Ann')")
+        sql(
+            url, "INSERT INTO review (id, stars, book_id) SELECT gen_random_uuid(), 5, id FROM book"
+        )
+        git("add", "--all", cwd=project)
+        git("commit", "-qm", "our route, rule, setting and the Review entity", cwd=project)
+
+        # 3. Commit B in the template.
+        template_b(template)
+
+        # 4. cruft update merges; the team's edits are kept, one head, rows kept, suite green.
+        update = run([CRUFT, "update", "--skip-apply-ask", "--allow-untracked-files"], cwd=project)
+        assert update.returncode == 0, update.stdout + update.stderr
+        assert [*project.rglob("*.rej")] == []
+        assert (
+            (project / "Makefile").read_text(encoding="utf-8").startswith("# Template revision B")
+        )
+        assert 'RETRY_AFTER_SECONDS = "7"' in (package / "core" / "errors.py").read_text()
+        assert "custom.normalise_title(data.title)" in service.read_text(encoding="utf-8")
+        assert "note: Mapped[str | None]" in (package / "books" / "models.py").read_text()
+        assert "def ping()" in custom.read_text(encoding="utf-8")
+        assert (package / "reviews" / "router.py").is_file(), "the added entity survives"
+        assert "router as reviews" in (package / "registry.py").read_text(encoding="utf-8")
+        heads = run([str(BIN / "alembic"), "heads"], cwd=project, env=env)
+        assert heads.stdout.count("(head)") == 1, heads.stdout
+        assert "b0b0b0b0b0b0" in heads.stdout
+        assert run([str(BIN / "alembic"), "upgrade", "head"], cwd=project, env=env).returncode == 0
+        assert sql(url, "SELECT count(*) FROM review JOIN book ON book.id = review.book_id") == 1
+        assert sql(url, "SELECT title FROM book") == "Kept"
+        suite = run(
+            [str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=project,
+            env={**env, "FUZZ_EXAMPLES": "5"},
+        )
+        assert suite.returncode == 0, suite.stdout[-5000:]
+        assert "failed" not in suite.stdout
+
+        # 5. A change to the very lines the team changed is a conflict, never dropped.
+        git("add", "--all", cwd=project)
+        git("commit", "-qm", "updated to B", cwd=project)
+        shared = template / "{{cookiecutter.project_slug|project_dir}}" / "src"
+        shared = shared / "{{cookiecutter.package_name}}" / "custom.py"
+        shared.write_text(shared.read_text(encoding="utf-8") + CUSTOM_ROUTE.replace("ours", "C"))
+        git("commit", "-qam", "C: a route in custom.py", cwd=template)
+        update = run([CRUFT, "update", "--skip-apply-ask", "--allow-untracked-files"], cwd=project)
+        merged = custom.read_text(encoding="utf-8")
+        conflicted = [*project.rglob("*.rej")] or "<<<<<<<" in merged
+        assert conflicted or update.returncode != 0, "a conflict must be reported"
+        assert '"ours"' in merged or [*project.rglob("custom.py.rej")], "our route is kept"
+    finally:
+        for database in (name, f"{name}_test", f"{name}_test_live"):
+            sql(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.openapi:add_links",
     pkg ~ ".core.openapi:operation_id",
     pkg ~ ".registry:ROUTERS",
+    pkg ~ ":custom",
 ) }}
 
 
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
-    for router in ROUTERS:
+    for router in (*ROUTERS, *custom.ROUTERS):
         app.include_router(router)
     app.openapi_schema = add_links(app.openapi())
     return app

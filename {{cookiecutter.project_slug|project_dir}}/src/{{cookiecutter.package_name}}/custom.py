@@ -1,0 +1,13 @@
+"""Your own routes, rules and settings: this module belongs to your team.
+
+The template created it once and never changes it, so template updates (`cruft update`)
+merge around it with no conflict. main.py serves ROUTERS after the entities' routers.
+Put business rules in functions here (or in modules of your own beside it) and call
+them from the entity services; settings of your own go in a class of your own here.
+"""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["custom"])
+
+ROUTERS: tuple[APIRouter, ...] = (router,)
