@@ -1,9 +1,11 @@
 """The fields DSL: `name:type[(args)][?][:modifier...][=default]`, comma separated.
 
 One parser turns the string into `Field` records; every template reads those records,
-so each field type is mapped once, here, to its SQLAlchemy column, Alembic column,
-Pydantic type, list filters and test example values. Stdlib only: this runs wherever
-cookiecutter runs.
+so each field type is mapped once. A Field is assembled from one class per concern:
+field_dsl (the facts as written: name, kind, type tables, Python type, filters),
+field_columns (model and migration columns, indexes, foreign keys), field_schemas
+(Create/Update/Read and query attributes) and field_examples (what the generated tests
+send and expect refused). Stdlib only: this runs wherever cookiecutter runs.
 """
 
 from __future__ import annotations
@@ -14,99 +16,53 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from crudgen.naming import attribute_name, table_name
-from crudgen.pyfmt import LINE_LENGTH, Arg, Call
-
-INT32 = 2**31
-INT64 = 2**63
-JSON_SAFE = 2**53 - 1  # the largest integer every JSON client (IEEE doubles) reads exactly
-MAX_VARCHAR = 10_485_760  # PostgreSQL's limit for varchar(n)
-EXAMPLE = "title:str(200):unique, body:text?, price:decimal(10,2), status:enum(draft|published)"
-
-_TOKEN = re.compile(
-    r"""^(?P<name>[^:\s]+)\s*:\s*(?P<kind>[A-Za-z_][A-Za-z0-9_]*)\s*
-    (?:\((?P<args>[^()]*)\))?\s*(?P<nullable>\?)?\s*
-    (?P<mods>(?::\s*[A-Za-z_]*\s*)*)(?:=\s*(?P<default>.*?))?\s*$""",
-    re.VERBOSE,
+from crudgen.field_columns import Column
+from crudgen.field_dsl import (
+    _ENUM_VALUE,
+    _NAME,
+    _TOKEN,
+    EXAMPLE,
+    INT32,
+    JSON_SAFE,
+    KINDS,
+    MAX_VARCHAR,
+    MODIFIERS,
+    ON_DELETE,
+    REF_KINDS,
+    FieldsError,
+    Kind,
 )
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
-MODIFIERS = ("unique", "index", *("restrict", "cascade", "set_null"))
+from crudgen.field_examples import Examples
+from crudgen.field_schemas import Schema
+from crudgen.pyfmt import Call
 
+__all__ = [
+    "EXAMPLE",
+    "INT32",
+    "JSON_SAFE",
+    "KINDS",
+    "KNOWN_IMPORTS",
+    "MAX_VARCHAR",
+    "MODIFIERS",
+    "ON_DELETE",
+    "REF_KINDS",
+    "Field",
+    "FieldsError",
+    "Kind",
+    "bad_filter_rows",
+    "field_errors",
+    "filter_rows",
+    "first_field",
+    "imports_for",
+    "migration_sort_indexes",
+    "parse_fields",
+    "sort_index_name",
+    "sort_indexes",
+    "sort_keys",
+    "sort_literal",
+    "split_items",
+]
 
-class FieldsError(ValueError):
-    """A fields string that cannot be parsed; str() is the one-line message."""
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What one DSL type becomes in every layer of the generated service."""
-
-    python: str  # annotation in the model and the Read schema
-    sa: str  # SQLAlchemy type: call head; its arguments are the DSL args
-    schema: str  # annotation in Create/Update schemas and equality/range filters
-    constraints: tuple[str, ...]  # pydantic Field() keywords ({0}, {1}: DSL args)
-    filters: tuple[str, ...]  # list filter operators: eq, contains, gte, lte
-    sortable: bool
-    example: str  # Python expression of `i` giving a distinct valid JSON value
-    arity: int = 0  # number of DSL args (-1: enum, one or more)
-    contains_max: str | None = None  # max_length of the `contains` filter
-    # Create/Update annotation where bodies need the JSON type itself (`true` is not 1, nor
-    # "1" a number; query strings are text): a shared type that carries the constraints.
-    body: str = ""
-
-
-_STR = ("eq", "contains")
-_RANGE = ("eq", "gte", "lte")
-# PostgreSQL text cannot hold NUL (0x00): refuse it at the edge (422), in every text input.
-_NO_NUL = r'pattern=r"^[^\x00]*$"'
-# \s differs between Rust (Pydantic) and ECMA (JSON Schema) regexes: spell out what is refused.
-_URL = r'pattern=r"^https?://[^\x00-\x20\x7f]+$"'
-KINDS: dict[str, Kind] = {
-    "str": Kind("str", "sa.String", "str", ("max_length={0}", _NO_NUL), _STR, True, "", 1, "{0}"),
-    "text": Kind("str", "sa.Text", "str", (_NO_NUL,), _STR, False, 'f"{name} {{i}}"'),
-    "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i",
-                body="Int32"),
-    "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-JSON_SAFE}", f"le={JSON_SAFE}"), _RANGE,
-                   True, "i", body="JsonSafeInt"),
-    "float": Kind("float", "sa.Double", "float", ("allow_inf_nan=False",), _RANGE, True, "i + 0.5",
-                  body="JsonFloat"),
-    "decimal": Kind("Decimal", "sa.Numeric", "Annotated[Decimal, digits({0}, {1})]", (),
-                    _RANGE, True, "", 2),
-    "bool": Kind("bool", "sa.Boolean", "bool", (), ("eq",), False, "i % 2 == 0", body="JsonBool"),
-    "date": Kind("date", "sa.Date", "IsoDate", (), _RANGE, True, 'f"2024-01-{{i % 28 + 1:02d}}"'),
-    "datetime": Kind("datetime", "sa.DateTime", "UtcDatetime", (), _RANGE, True,
-                     'f"2024-01-01T00:{{i // 60 % 60:02d}}:{{i % 60:02d}}Z"'),
-    "uuid": Kind("UUID", "sa.Uuid", "UuidText", (), ("eq",), True,
-                 'f"00000000-0000-4000-8000-{{i:012d}}"'),
-    "email": Kind("str", "sa.String", "EmailStr", (), _STR, True, 'f"user{{i}}@example.com"',
-                  0, "320"),
-    "url": Kind("str", "sa.String", "str", ("max_length=2048", _URL), _STR, True,
-                'f"https://example.com/{name}/{{i}}"', 0, "2048"),
-    "json": Kind("dict[str, Any]", "sa.JSON", "dict[str, Any]", (), (), False, '{{"n": i}}'),
-    "enum": Kind("{enum}", "sa.Enum", "{enum}", (), ("eq",), False, "", -1),
-    # a reference: the column `<name>_id` takes the target's id type (REF_KINDS)
-    "ref": Kind("", "", "", (), ("eq",), False, "", 1),
-}  # fmt: skip
-# What a reference column is, by the project's id type: the same as the target's id.
-REF_KINDS: dict[str, Kind] = {
-    "uuid": Kind("UUID", "sa.Uuid", "UuidText", (), ("eq",), False, ""),
-    "int": Kind("int", "sa.BigInteger", "int", (f"ge={-JSON_SAFE}", f"le={JSON_SAFE}"), ("eq",),
-                False, "", body="JsonSafeInt"),
-}  # fmt: skip
-ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
-_SA_ARGS = {
-    "email": ("320",),
-    "url": ("2048",),
-    "datetime": ("timezone=True",),
-    "json": ("none_as_null=True",),
-}
-# SQLite keeps no time zone and no exact decimals: the model uses the TypeDecorators of
-# core/sqlite.py, the migration their storage types. (model type, migration type)
-_SQLITE_TYPES: dict[str, tuple[Callable[[Field], Call], Callable[[Field], Call]]] = {
-    "datetime": (lambda f: Call("AwareDateTime", ()), lambda f: Call("sa.DateTime", ())),
-    "decimal": (lambda f: Call("ScaledDecimal", f.args), lambda f: Call("sa.BigInteger", ())),
-}
 KNOWN_IMPORTS = {
     "Annotated": "typing:Annotated", "Any": "typing:Any", "Decimal": "decimal:Decimal",
     "date": "datetime:date", "datetime": "datetime:datetime", "UUID": "uuid:UUID",
@@ -128,342 +84,10 @@ def _example_list() -> str:
 
 
 @dataclass(frozen=True)
-class Field:
-    """One parsed field, with every rendering the templates need."""
-
-    name: str
-    kind: str
-    args: tuple[str, ...] = ()
-    nullable: bool = False
-    unique: bool = False
-    index: bool = False
-    default: str | None = None
-    entity_class: str = "Entity"
-    table: str = "entity"
-    database: str = "postgresql"
-    soft_delete: bool = False
-    on_delete: str = "restrict"  # references only: restrict, cascade or set_null
-    use_alter: bool = False  # a reference to a table created later (a cycle's nullable link)
-    id_type: str = "uuid"  # the project's id type, which references take
-
-    @property
-    def spec(self) -> Kind:
-        """The type mapping of this field's kind."""
-        return REF_KINDS[self.id_type] if self.kind == "ref" else KINDS[self.kind]
-
-    @property
-    def target(self) -> str:
-        """The entity a reference points at, as written (`Author`); "" for other kinds."""
-        return self.args[0] if self.kind == "ref" else ""
-
-    @property
-    def target_table(self) -> str:
-        """The table a reference points at."""
-        return table_name(self.target)
-
-    @property
-    def foreign_key(self) -> Call:
-        """The model's sa.ForeignKey(...) of a reference, with its delete rule."""
-        rule = ON_DELETE[self.on_delete]
-        alter = ("use_alter=True",) if self.use_alter else ()
-        return Call("sa.ForeignKey", (f'"{self.target_table}.id"', f'ondelete="{rule}"', *alter))
-
-    @property
-    def migration_foreign_key(self) -> Call:
-        """The migration's sa.ForeignKeyConstraint(...) of a reference."""
-        name = f"fk_{self.table}_{self.name}_{self.target_table}"
-        rule = ON_DELETE[self.on_delete]
-        return Call(
-            "sa.ForeignKeyConstraint",
-            (f'["{self.name}"]', f'["{self.target_table}.id"]', f'name=op.f("{name}")',
-             f'ondelete="{rule}"'),
-        )  # fmt: skip
-
-    @property
-    def attr(self) -> str:
-        """Python attribute in the model and schemas (`from_` for the JSON name `from`)."""
-        return attribute_name(self.name)
-
-    @property
-    def enum_class(self) -> str:
-        """Name of the generated StrEnum for an enum field (BookStatus)."""
-        return self.entity_class + "".join(p.capitalize() for p in self.name.split("_"))
-
-    @property
-    def enum_members(self) -> list[tuple[str, str]]:
-        """(CONSTANT, value) pairs of an enum field."""
-        return [(_constant(value), value) for value in self.args]
-
-    def _sub(self, text: str, *, nullable: bool = False) -> str:
-        null = ", nullable=True" if nullable else ""
-        return text.format(*self.args, enum=self.enum_class, null=null)
-
-    def _constraints(self, *, nullable: bool) -> tuple[str, ...]:
-        return tuple(self._sub(c, nullable=nullable) for c in self.spec.constraints)
-
-    @property
-    def python_type(self) -> str:
-        """Annotation of the value as stored: str, Decimal, BookStatus ..."""
-        return self._sub(self.spec.python)
-
-    @property
-    def annotation(self) -> str:
-        """Annotation in the model and the Read schema, None included when nullable."""
-        return f"{self.python_type} | None" if self.nullable else self.python_type
-
-    def sa_type(self, *, migration: bool = False) -> Call:
-        """SQLAlchemy type of the column; the migration spells enum values out."""
-        if self.database == "sqlite" and self.kind in _SQLITE_TYPES:
-            return _SQLITE_TYPES[self.kind][migration](self)
-        if self.kind == "ref":
-            integer = "sa.Integer" if self.database == "sqlite" else "sa.BigInteger"
-            return Call(integer if self.id_type == "int" else "sa.Uuid", ())
-        if self.kind != "enum":
-            return Call(self.spec.sa, self.args or _SA_ARGS.get(self.kind, ()))
-        values = tuple(f'"{v}"' for v in self.args) if migration else (self.enum_class,)
-        extra = () if migration else ("values_callable=enum_values",)
-        options = (
-            f'name="{self.table}_{self.name}"',
-            "native_enum=False",
-            "create_constraint=True",
-            f"length={max(map(len, self.args))}",
-        )
-        return Call("sa.Enum", values + options + extra)
-
-    @property
-    def server_default(self) -> str | None:
-        """Code for the column's server_default, or None."""
-        if self.default is None:
-            return None
-        if self.kind == "bool":
-            return "sa.true()" if self.default == "true" else "sa.false()"
-        return _py_str(self.default)
-
-    @property
-    def python_default(self) -> str | None:
-        """Code for the Create schema's default value, or None when required."""
-        if self.default is None:
-            return "None" if self.nullable else None
-        if self.kind == "bool":
-            return "True" if self.default == "true" else "False"
-        if self.kind == "enum":
-            return f"{self.enum_class}.{self.default.upper()}"
-        if self.kind == "decimal":
-            return f'Decimal("{self.default}")'
-        if self.kind in ("int", "bigint", "float"):
-            return self.default
-        return _py_str(self.default)
-
-    @property
-    def model_line(self) -> Call:
-        """`name: Mapped[...] = mapped_column(...)` of the model."""
-        column_name = [f'"{self.name}"'] if self.attr != self.name else []
-        args: list[Arg] = [*column_name, self.sa_type()]
-        args += [self.foreign_key] if self.kind == "ref" else []
-        args += ["unique=True"] if self.unique and not self.partial_unique else []
-        args += ["index=True"] if self.plain_index else []
-        if self.server_default is not None:
-            args.append(f"server_default={self.server_default}")
-        return Call(f"{self.attr}: Mapped[{self.annotation}] = mapped_column", tuple(args))
-
-    @property
-    def migration_column(self) -> Call:
-        """The sa.Column(...) of the initial migration."""
-        args: list[Arg] = [f'"{self.name}"', self.sa_type(migration=True)]
-        args.append(f"nullable={self.nullable}")
-        if self.server_default is not None:
-            args.append(f"server_default={self.server_default}")
-        return Call("sa.Column", tuple(args))
-
-    @property
-    def partial_unique(self) -> bool:
-        """Unique among live rows only: a partial unique index (soft delete)."""
-        return self.unique and self.soft_delete
-
-    @property
-    def plain_index(self) -> bool:
-        """Whether the column gets an ordinary (possibly unique) index; a sortable column's
-        (column, id) sort index serves its filters, so a plain one would be redundant."""
-        return self.index and not self.partial_unique and (self.unique or not self.sortable)
-
-    def _live_rows_index(self, head: str, *args: str) -> Call:
-        where = f'{self.database}_where=sa.text("deleted_at IS NULL")'
-        return Call(head, (*args, "unique=True", where))
-
-    @property
-    def table_index(self) -> Call | None:
-        """The model's partial unique sa.Index (soft delete), else None."""
-        if not self.partial_unique:
-            return None
-        return self._live_rows_index("sa.Index", f'"uq_{self.table}_{self.name}"', f'"{self.name}"')
-
-    @property
-    def migration_live_index(self) -> Call | None:
-        """op.create_index(...) of the partial unique index, else None."""
-        if not self.partial_unique:
-            return None
-        args = (f'op.f("uq_{self.table}_{self.name}")', f'"{self.table}"', f'["{self.name}"]')
-        return self._live_rows_index("op.create_index", *args)
-
-    @property
-    def migration_constraint(self) -> Call | None:
-        """A UniqueConstraint for a unique column without an index, else None."""
-        if not self.unique or self.index or self.partial_unique:
-            return None
-        return Call(
-            "sa.UniqueConstraint", (f'"{self.name}"', f'name=op.f("uq_{self.table}_{self.name}")')
-        )
-
-    @property
-    def index_name(self) -> str:
-        """Name of the column's index under the naming convention."""
-        return f"ix_{self.table}_{self.name}"
-
-    @property
-    def migration_index(self) -> Call:
-        """op.create_index(...) for an indexed column."""
-        args = (f'op.f("{self.index_name}")', f'"{self.table}"', f'["{self.name}"]')
-        return Call("op.create_index", (*args, f"unique={self.unique}"))
-
-    @property
-    def migration_drop_index(self) -> Call:
-        """op.drop_index(...) undoing migration_index."""
-        return Call("op.drop_index", (f'op.f("{self.index_name}")', f'table_name="{self.table}"'))
-
-    @staticmethod
-    def _attribute(
-        name: str, annotation: str, default: str | None, constraints: tuple[str, ...]
-    ) -> Arg:
-        """`attr: annotation [= default]`, or `= Field(...)` with constraints or an alias."""
-        attr = attribute_name(name)
-        if attr != name:
-            constraints = (f'alias="{name}"', *constraints)
-        plain = f"{attr}: {annotation}" + (f" = {default}" if default is not None else "")
-        if not constraints and (default is None or len(plain) <= LINE_LENGTH - 4):
-            return plain
-        head = () if default is None else (f"default={default}",)
-        return Call(f"{attr}: {annotation} = Field", head + constraints)
-
-    def schema_line(self, mode: str) -> Arg:
-        """Attribute of the Create ("create"), Update ("update") or Read ("read") schema."""
-        if mode == "read":
-            return self._attribute(self.name, self.annotation, None, ())
-        schema = self.spec.body or self._sub(self.spec.schema)
-        constraints = () if self.spec.body else self._constraints(nullable=self.nullable)
-        annotation = f"{schema} | None" if self.nullable else schema
-        if mode == "update":  # absent means unchanged; null only where the column allows it
-            update = f"{schema} | MISSING" + (" | None" if self.nullable else "")
-            return self._attribute(self.name, update, "MISSING", constraints)
-        return self._attribute(self.name, annotation, self.python_default, constraints)
-
-    @property
-    def filter_lines(self) -> list[Arg]:
-        """Query-model attributes of this field's list filters."""
-        schema = self._sub(self.spec.schema)
-        constraints = self._constraints(nullable=True)
-        lines = []
-        for param, op in self.filters:
-            if op == "contains":
-                limit = self.spec.contains_max
-                bound: tuple[str, ...] = (f"max_length={self._sub(limit)}",) if limit else ()
-                bound += (_NO_NUL,)
-                lines.append(self._attribute(param, "str | None", "None", bound))
-            else:
-                lines.append(self._attribute(param, f"{schema} | None", "None", constraints))
-        return lines
-
-    @property
-    def filters(self) -> list[tuple[str, str]]:
-        """(query parameter, operator) pairs of the list endpoint."""
-        suffix = {"eq": "", "contains": "_contains", "gte": "_gte", "lte": "_lte"}
-        return [(self.name + suffix[op], op) for op in self.spec.filters]
-
-    @property
-    def sortable(self) -> bool:
-        """Whether the list endpoint may sort by this field (keyset needs NOT NULL)."""
-        return self.spec.sortable and not self.nullable
-
-    @property
-    def bad_examples(self) -> list[str]:
-        """Python expressions of values the API must refuse with 422 (never a 500)."""
-        bad = {
-            "text": ['"nul \\x00 byte"'],
-            "int": [str(INT32), str(-INT32 - 1), '"twelve"', "True", '"12"', "1.5"],
-            "bigint": [str(JSON_SAFE + 1), str(-JSON_SAFE - 1), "False"],
-            "float": ['float("nan")', 'float("inf")', "True", '"1.5"'],
-            "bool": ['"maybe"', '"true"', "1"],
-            "date": ['"2024-02-30"', "0", '"0"', "1.2e-104", '"20240131"'],
-            "datetime": [
-                '"2024-01-01T00:00:00"',
-                '"yesterday"',
-                '"0001-01-01T00:00:00+01:00"',
-                '"0001-01-01T00:00:00Z"',
-                "0",
-                '"1700000000"',
-            ],
-            "uuid": ['"not-a-uuid"', "1", '"0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"'],
-            "email": ['"not-an-email"'],
-            "url": ['"ftp://example.com"', '"https://"'],
-            "json": ["[1, 2]"],
-            "enum": ['"not_a_member"'],
-        }.get(self.kind, [])
-        if self.kind == "ref":
-            bad = ['"not-a-uuid"', "1"] if self.id_type == "uuid" else ['"12"', "1.5", "True"]
-        if self.kind == "str":
-            bad = [f'"x" * {int(self.args[0]) + 1}', '"nul \\x00 byte"']
-        if self.kind == "decimal":
-            whole = int(self.args[0]) - int(self.args[1]) + 1
-            bad = [f'"9" * {whole}', 'float("nan")', "1.5", '"1e3"']
-        return bad
-
-    @property
-    def bad_filters(self) -> list[tuple[str, str]]:
-        """(query parameter, value) pairs the list must refuse with 422: text that is not
-        in the documented format, though Pydantic's lax mode would read it."""
-        bad = {
-            "int": ["1.5", "true"],
-            "date": ["0", "1700000000", "20240131"],
-            "datetime": ["0", "2024-01-31", "2024-01-31T09:30:00"],
-            "uuid": ["1", "0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"],
-            "decimal": ["1e3", "NaN", "0x10"],
-            "ref": ["1"] if self.id_type == "uuid" else ["1.5", "true"],
-        }.get(self.kind, [])
-        params = [param for param, op in self.filters if op != "contains"]
-        return [(param, value) for param in params for value in bad]
-
-    @property
-    def example(self) -> str:
-        """Python expression of `i` giving a distinct, valid JSON value for tests; a
-        reference takes one of the parent rows the test created (PARENTS)."""
-        if self.kind == "ref":
-            return "None" if self.nullable else f'parent("{self.name}", i)'
-        if self.kind == "enum":
-            return f"{_tuple(self.args)}[i % {len(self.args)}]"
-        if self.kind == "str":
-            size = int(self.args[0])
-            return f'f"{self.name[: size - 4]} {{i}}"' if size >= 8 else f"str(i)[:{size}]"
-        if self.kind == "decimal":
-            return _decimal_example(int(self.args[0]), int(self.args[1]))
-        return self.spec.example.format(name=self.name.replace("_", "-"))
-
-
-def _constant(value: str) -> str:
-    """An enum member's name: its value upper-cased; I, L and O read like digits (E741)."""
-    return value.upper() + ("_" if value in ("i", "l", "o") else "")
-
-
-def _py_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _tuple(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f'"{v}"' for v in values) + ("," if len(values) == 1 else "") + ")"
-
-
-def _decimal_example(precision: int, scale: int) -> str:
-    if precision - scale >= 2:
-        return f'f"{{i}}.{"5" * scale}"' if scale else 'f"{i}"'
-    return f'f"0.{{i % 10}}{"5" * (scale - 1)}"' if scale else 'f"{i % 10}"'
+class Field(Column, Schema, Examples):
+    """One parsed field, with every rendering the templates need: the DSL's facts
+    (field_dsl.FieldBase), its column (field_columns), its schema attributes
+    (field_schemas) and its test values (field_examples)."""
 
 
 def split_items(text: str) -> list[tuple[int, str]]:

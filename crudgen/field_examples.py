@@ -1,0 +1,83 @@
+"""What the generated tests send for a field: a valid example per row, and values the
+API must refuse with a 422 in bodies and in filters."""
+
+from __future__ import annotations
+
+from crudgen.field_dsl import INT32, JSON_SAFE, FieldBase
+
+
+class Examples(FieldBase):
+    """The test side of a field."""
+
+    @property
+    def bad_examples(self) -> list[str]:
+        """Python expressions of values the API must refuse with 422 (never a 500)."""
+        bad = {
+            "text": ['"nul \\x00 byte"'],
+            "int": [str(INT32), str(-INT32 - 1), '"twelve"', "True", '"12"', "1.5"],
+            "bigint": [str(JSON_SAFE + 1), str(-JSON_SAFE - 1), "False"],
+            "float": ['float("nan")', 'float("inf")', "True", '"1.5"'],
+            "bool": ['"maybe"', '"true"', "1"],
+            "date": ['"2024-02-30"', "0", '"0"', "1.2e-104", '"20240131"'],
+            "datetime": [
+                '"2024-01-01T00:00:00"',
+                '"yesterday"',
+                '"0001-01-01T00:00:00+01:00"',
+                '"0001-01-01T00:00:00Z"',
+                "0",
+                '"1700000000"',
+            ],
+            "uuid": ['"not-a-uuid"', "1", '"0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"'],
+            "email": ['"not-an-email"'],
+            "url": ['"ftp://example.com"', '"https://"'],
+            "json": ["[1, 2]"],
+            "enum": ['"not_a_member"'],
+        }.get(self.kind, [])
+        if self.kind == "ref":
+            bad = ['"not-a-uuid"', "1"] if self.id_type == "uuid" else ['"12"', "1.5", "True"]
+        if self.kind == "str":
+            bad = [f'"x" * {int(self.args[0]) + 1}', '"nul \\x00 byte"']
+        if self.kind == "decimal":
+            whole = int(self.args[0]) - int(self.args[1]) + 1
+            bad = [f'"9" * {whole}', 'float("nan")', "1.5", '"1e3"']
+        return bad
+
+    @property
+    def bad_filters(self) -> list[tuple[str, str]]:
+        """(query parameter, value) pairs the list must refuse with 422: text that is not
+        in the documented format, though Pydantic's lax mode would read it."""
+        bad = {
+            "int": ["1.5", "true"],
+            "date": ["0", "1700000000", "20240131"],
+            "datetime": ["0", "2024-01-31", "2024-01-31T09:30:00"],
+            "uuid": ["1", "0b7e1c3a9d5f4e2b8a613c4d5e6f7a8b"],
+            "decimal": ["1e3", "NaN", "0x10"],
+            "ref": ["1"] if self.id_type == "uuid" else ["1.5", "true"],
+        }.get(self.kind, [])
+        params = [param for param, op in self.filters if op != "contains"]
+        return [(param, value) for param in params for value in bad]
+
+    @property
+    def example(self) -> str:
+        """Python expression of `i` giving a distinct, valid JSON value for tests; a
+        reference takes one of the parent rows the test created (PARENTS)."""
+        if self.kind == "ref":
+            return "None" if self.nullable else f'parent("{self.name}", i)'
+        if self.kind == "enum":
+            return f"{_tuple(self.args)}[i % {len(self.args)}]"
+        if self.kind == "str":
+            size = int(self.args[0])
+            return f'f"{self.name[: size - 4]} {{i}}"' if size >= 8 else f"str(i)[:{size}]"
+        if self.kind == "decimal":
+            return _decimal_example(int(self.args[0]), int(self.args[1]))
+        return self.spec.example.format(name=self.name.replace("_", "-"))
+
+
+def _tuple(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f'"{v}"' for v in values) + ("," if len(values) == 1 else "") + ")"
+
+
+def _decimal_example(precision: int, scale: int) -> str:
+    if precision - scale >= 2:
+        return f'f"{{i}}.{"5" * scale}"' if scale else 'f"{i}"'
+    return f'f"0.{{i % 10}}{"5" * (scale - 1)}"' if scale else 'f"{i % 10}"'
