@@ -13,17 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-{{ import_block(
-    cookiecutter.package_name,
-    ".factories:BULK",
-    ".factories:CREATE",
-    ".factories:LIST",
-    ".factories:READ",
-    ".factories:FIELDS",
-    ".factories:assert_problem",
-    ".factories:path",
-    ".factories:payload",
-) }}
+from .factories import BULK, CREATE, FIELDS, LIST, READ, assert_problem, path, payload
 
 {%- if unique %}
 

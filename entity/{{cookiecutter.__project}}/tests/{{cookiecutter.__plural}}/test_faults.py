@@ -14,19 +14,12 @@ from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 from sqlalchemy import make_url, text
 
-{% set pkg = cookiecutter.package_name -%}
-{{ import_block(
-    pkg,
-    pkg ~ ".core.config:Settings",
-    pkg ~ ".core.postgresql:create_engine",
-    pkg ~ ".main:create_app",
-    "..conftest:empty_tables",
-    ".factories:CREATE",
-    ".factories:LIST",
-    ".factories:READ",
-    ".factories:create",
-    ".factories:path",
-) }}
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.postgresql import create_engine
+from {{ cookiecutter.package_name }}.main import create_app
+
+from ..conftest import empty_tables
+from .factories import CREATE, LIST, READ, create, path
 
 pytestmark = pytest.mark.faults
 

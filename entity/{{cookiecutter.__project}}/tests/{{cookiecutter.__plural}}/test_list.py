@@ -1,5 +1,4 @@
 {%- set fields = entity_fields(cookiecutter) -%}
-{%- set cls = cookiecutter.__entity_class -%}
 {%- set many = cookiecutter.__plural -%}
 """GET /{{ cookiecutter.__plural_path }}: {{ "keyset" if cookiecutter.pagination == "cursor" else "offset" }} pages, filters and sort orders."""
 
@@ -9,15 +8,9 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-{{ import_block(
-    cookiecutter.package_name,
-    ".factories:BULK",
-    ".factories:LIST",
-    cookiecutter.package_name ~ "." ~ many ~ ".schemas:" ~ cls ~ "Sort",
-    ".factories:assert_problem",
-    ".factories:path",
-    ".factories:payload",
-) }}
+from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.schemas import Sort
+
+from .factories import BULK, LIST, assert_problem, path, payload
 
 # The references have their own filter tests (test_references.py).
 {{ collection("FILTERS: list[tuple[str, str, str]] = ", filter_rows(fields|rejectattr("kind", "equalto", "ref")|list))|layout }}
@@ -81,7 +74,7 @@ def matches(op: str, actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-@pytest.mark.parametrize("sort", get_args({{ cls }}Sort))
+@pytest.mark.parametrize("sort", get_args(Sort))
 async def test_list_pages_through_every_row_in_sort_order(
     client: AsyncClient, app: FastAPI, sort: str
 ) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-{{ import_block(cookiecutter.package_name, cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Sort") }}
+from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.schemas import Sort
 
 from .factories import BULK, LIST, path, payload
 
@@ -57,7 +57,7 @@ async def plans(connection: AsyncConnection, statements: list[Statement]) -> lis
     return texts
 
 
-@pytest.mark.parametrize("sort", get_args({{ cookiecutter.__entity_class }}Sort))
+@pytest.mark.parametrize("sort", get_args(Sort))
 async def test_every_sort_is_served_by_an_index(
     client: AsyncClient,
     app: FastAPI,

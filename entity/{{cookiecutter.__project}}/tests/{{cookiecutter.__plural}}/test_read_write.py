@@ -11,20 +11,20 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 
-{{ import_block(
-    cookiecutter.package_name,
-    ".factories:DELETE",
-    ".factories:READ",
-    ".factories:REPLACE",
-    ".factories:UPDATE",
-    cookiecutter.package_name ~ "." ~ many ~ ":service",
-    ".factories:FIELDS",
-    ".factories:MISSING_ID",
-    ".factories:assert_problem",
-    ".factories:create",
-    ".factories:path",
-    ".factories:payload",
-) }}
+from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }} import service
+
+from .factories import (
+    DELETE,
+    FIELDS,
+    MISSING_ID,
+    READ,
+    REPLACE,
+    UPDATE,
+    assert_problem,
+    create,
+    path,
+    payload,
+)
 
 ITEM_ROUTES = [READ, REPLACE, UPDATE, DELETE]
 {%- if unique %}
@@ -182,7 +182,7 @@ async def test_unexpected_error_returns_500_problem_without_internals(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service, "get_{{ one }}", broken)
+    monkeypatch.setattr(service, "get", broken)
     handler = Recorder()
     logging.getLogger("{{ cookiecutter.package_name }}").addHandler(handler)
     transport = ASGITransport(app=app, raise_app_exceptions=False)

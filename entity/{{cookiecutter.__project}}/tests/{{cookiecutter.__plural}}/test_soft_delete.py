@@ -1,5 +1,4 @@
 {%- set fields = entity_fields(cookiecutter) -%}
-{%- set cls = cookiecutter.__entity_class -%}
 {%- set many = cookiecutter.__plural -%}
 {%- set unique = first_field(fields, "unique") -%}
 """Soft delete: DELETE sets deleted_at; the row leaves every read and frees unique values."""
@@ -9,18 +8,10 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-{{ import_block(
-    cookiecutter.package_name,
-    cookiecutter.package_name ~ "." ~ many ~ ".models:" ~ cls,
-    cookiecutter.package_name ~ "." ~ many ~ ".schemas:" ~ cls ~ "Read",
-    ".factories:DELETE",
-    ".factories:LIST",
-    ".factories:READ",
-    ".factories:UPDATE",
-    ".factories:assert_problem",
-    ".factories:create",
-    ".factories:path",
-) }}
+from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.models import Model
+from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.schemas import Read
+
+from .factories import DELETE, LIST, READ, UPDATE, assert_problem, create, path
 
 
 async def test_delete_keeps_the_row_with_deleted_at(
@@ -29,9 +20,9 @@ async def test_delete_keeps_the_row_with_deleted_at(
     created = await create(client, app)
     response = await client.delete(path(app, DELETE, created["id"]))
     assert response.status_code == 204
-    row_id = {{ cls }}Read.model_validate(created).id
-    columns = ({{ cls }}.deleted_at, {{ cls }}.version)
-    query = sa.select(*columns).where({{ cls }}.id == row_id)
+    row_id = Read.model_validate(created).id
+    columns = (Model.deleted_at, Model.version)
+    query = sa.select(*columns).where(Model.id == row_id)
     deleted_at, version = (await connection.execute(query)).one()
     assert deleted_at is not None
     assert version == 2

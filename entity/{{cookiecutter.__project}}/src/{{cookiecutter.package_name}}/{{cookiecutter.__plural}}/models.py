@@ -49,3 +49,6 @@ class {{ cookiecutter.__entity_class }}(Base):
 {%- if cookiecutter.soft_delete %}
     deleted_at: Mapped[datetime | None] = mapped_column({{ timestamp }})
 {%- endif %}
+
+
+Model = {{ cookiecutter.__entity_class }}  # the package's own name for its model
