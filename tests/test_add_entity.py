@@ -159,7 +159,7 @@ async def _sql(url: str, statement: str) -> object:
 
 
 @pytest.mark.slow
-def test_an_entity_added_to_a_project_with_edits_and_rows_migrates_and_passes(
+def test_an_entity_added_to_a_project_with_edits_and_rows_migrates(
     project: Path,
 ) -> None:
     name = "template_day2"
@@ -189,13 +189,7 @@ def test_an_entity_added_to_a_project_with_edits_and_rows_migrates_and_passes(
         assert asyncio.run(_sql(url, "SELECT count(*) FROM book")) == 3
         assert asyncio.run(_sql(url, "SELECT count(*) FROM review")) == 0
         assert main.read_text().startswith('"""Our app factory')
-        suite = run(
-            [str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-            cwd=project,
-            env={**env, "FUZZ_EXAMPLES": "5"},
-        )
-        assert suite.returncode == 0, suite.stdout[-5000:]
-        assert "tests/reviews" in suite.stdout or " passed" in suite.stdout
+        # the whole suite with the added entity: test_cruft's day-two round trip runs it
     finally:
         asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}_test" WITH (FORCE)'))
