@@ -229,6 +229,10 @@ def test_day_two_edits_an_added_entity_and_rows_survive_a_template_update(
         update = run([CRUFT, "update", "--skip-apply-ask", "--allow-untracked-files"], cwd=project)
         assert update.returncode == 0, update.stdout + update.stderr
         assert [*project.rglob("*.rej")] == []
+        diff = run([CRUFT, "diff"], cwd=project)  # the team's own changes, against B
+        assert diff.returncode == 0, diff.stderr
+        assert "normalise_title" in diff.stdout
+        assert run([CRUFT, "check"], cwd=project).returncode == 0
         assert (
             (project / "Makefile").read_text(encoding="utf-8").startswith("# Template revision B")
         )

@@ -220,3 +220,7 @@ def test_matrix_project_passes_its_own_suite(
     assert result.returncode == 0, result.stdout[-5000:]
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
+    if chosen in MULTI:  # the related-entity service is lint and type clean on each database
+        for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
+            done = run([str(BIN / command[0]), *command[1:]], cwd=project)
+            assert done.returncode == 0, done.stdout + done.stderr
