@@ -29,6 +29,8 @@ from {{ cookiecutter.package_name }}.main import create_app
 
 from .conftest import ROOT, empty_tables
 
+pytestmark = pytest.mark.slow
+
 # Addresses at special-use domains (.test, .local ...) are refused by the service, as they
 # cannot receive mail; JSON Schema's "email" format cannot say so, so generate real-looking ones.
 schemathesis.openapi.format("email", strategies.emails(domains=strategies.just("example.com")))

@@ -5,6 +5,7 @@
 
 import asyncio
 
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
@@ -21,6 +22,7 @@ from httpx import AsyncClient, Response
     *for_unique
 ) }}
 
+pytestmark = pytest.mark.slow
 CONCURRENT = 50
 
 
