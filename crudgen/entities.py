@@ -238,15 +238,18 @@ def incoming_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, An
     return incoming
 
 
-def render_entity(project: Path, context: Mapping[str, Any]) -> list[Path]:
+def render_entity(
+    project: Path, context: Mapping[str, Any], *, overwrite: bool = False
+) -> list[Path]:
     """Render the entity template into project for one entity; returns the files written.
 
-    Refuses (FileExistsError, nothing written) when any of its files already exists."""
+    Unless overwrite (a bake over an existing directory, as the user asked), refuses with
+    FileExistsError, writing nothing, when any of its files already exists."""
     from cookiecutter.generate import generate_files
 
     planned = planned_files(project, context)
     existing = [path for path in planned if path.exists()]
-    if existing:
+    if existing and not overwrite:
         raise FileExistsError(f"{existing[0]} exists already; nothing was written")
     generate_files(
         repo_dir=ENTITY_TEMPLATE,
@@ -284,6 +287,6 @@ def render_service(project: Path, answers: Mapping[str, Any]) -> list[Entity]:
         context = entity.context(
             answers, down_revision=down_revision, faults=faults, entities=entities
         )
-        render_entity(project, context)
+        render_entity(project, context, overwrite=True)  # cookiecutter already asked
         down_revision = context["__revision"]
     return entities
