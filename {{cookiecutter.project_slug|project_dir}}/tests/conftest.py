@@ -103,11 +103,11 @@ async def client(
     app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[AsyncClient]:
     """An HTTP client whose requests run the real session dependency inside the test's transaction."""
-    original = app.state.sessionmaker
-    app.state.sessionmaker = sessionmaker
+    original = app.state.sessionmaker, app.state.read_sessionmaker
+    app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         yield client
-    app.state.sessionmaker = original
+    app.state.sessionmaker, app.state.read_sessionmaker = original
 
 
 async def empty_tables(url: str) -> None:

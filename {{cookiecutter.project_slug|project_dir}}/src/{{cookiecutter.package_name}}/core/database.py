@@ -29,9 +29,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for GET requests: autocommit, so a read sends its statements alone, with no
+    BEGIN and COMMIT round trips around them (it writes nothing to commit)."""
+    return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per GET request, outside any transaction."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
 # scope="function": the commit runs before the response is sent, so a failed commit
 # becomes an error response (never a 2xx) and the connection is back in the pool early.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 if __name__ == "__main__":

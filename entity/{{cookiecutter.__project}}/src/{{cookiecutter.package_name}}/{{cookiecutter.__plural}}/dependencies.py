@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import Depends, HTTPException, Path
 from starlette.convertors import Convertor
 
-from ..core.database import SessionDep
+from ..core.database import ReadSessionDep, SessionDep
 from . import service
 from .schemas import Read
 from .service import Id
@@ -45,7 +45,7 @@ def not_found(item_id: object) -> HTTPException:
     return HTTPException(404, f"No {NAME} has id {item_id}.")
 
 
-async def get_or_404(item_id: ItemId, session: SessionDep) -> Read:
+async def get_or_404(item_id: ItemId, session: ReadSessionDep) -> Read:
     """The row named in the path, or 404."""
     item = await service.get(session, item_id=item_id)
     if item is None:

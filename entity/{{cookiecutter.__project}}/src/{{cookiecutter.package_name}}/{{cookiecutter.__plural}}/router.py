@@ -10,7 +10,7 @@ from starlette.convertors import register_url_convertor
 from ..core import openapi
 from ..core.concurrency import NOT_MODIFIED, IfMatchDep, IfNoneMatchHeader, etag, not_modified
 from ..core.config import SettingsDep
-from ..core.database import SessionDep
+from ..core.database import ReadSessionDep, SessionDep
 from ..core.errors import problem_responses
 from ..core.models import Base
 from ..core.references import row_exists
@@ -62,14 +62,14 @@ async def create_{{ many }}(
 @router.get(COLLECTION, responses=problem_responses(422))
 async def list_{{ many }}(
     params: Annotated[ListParams, Query()],
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> Page:
     """List with filters and a sort order, one page at a time."""
     return await service.list_page(session, params=params)
 
 
 async def list_of_parent(
-    table: str, column: str, parent_id: ParentId, params: ListParams, session: SessionDep
+    table: str, column: str, parent_id: ParentId, params: ListParams, session: ReadSessionDep
 ) -> Page:
     """The list, limited to the rows whose column references parent_id in table (404 when
     that row does not exist): what each nested list /<parents>/{id}/... answers."""
@@ -87,7 +87,7 @@ async def list_of_parent(
 async def list_{{ many }}_of_{{ ref.target }}(
     {{ ref.target }}_id: ParentId,
     params: Annotated[ListParams, Query()],
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> Page:
     """The list, limited to the rows that reference this parent (404 if it does not exist)."""
     table, column = "{{ ref.target_table }}", "{{ ref.column }}"
