@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crudgen import naming
-from crudgen.fields import FieldsError, parse_fields
+from crudgen.fields import FieldsError, parse_fields, split_items
 
 ENTITY_TEMPLATE = Path(__file__).resolve().parents[1] / "entity"
 
@@ -123,20 +123,7 @@ ENTITIES_EXAMPLE = "Author: name:str(120); Book: title:str(200), author:ref(Auth
 
 def split_declarations(text: str) -> list[str]:
     """`more_entities` split on semicolons and newlines outside quotes and parentheses."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for pos, char in enumerate(text + ";"):
-        if char == '"':
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(depth - 1, 0)
-        elif char in ";\n" and depth == 0:
-            parts.append(text[start:pos].strip())
-            start = pos + 1
-    return [part for part in parts if part]
+    return [item for _, item in split_items(text, ";\n") if item]
 
 
 def parse_declaration(text: str) -> Entity:

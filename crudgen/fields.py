@@ -90,12 +90,13 @@ class Field(Column, Schema, Examples):
     (field_schemas) and its test values (field_examples)."""
 
 
-def split_items(text: str) -> list[tuple[int, str]]:
-    """Split on commas outside parentheses; returns (column, item) with 1-based columns."""
+def split_items(text: str, separators: str = ",") -> list[tuple[int, str]]:
+    """Split on separators outside quotes and parentheses; returns (column, item) with
+    1-based columns. Fields split on commas; `more_entities` on semicolons and newlines."""
     items: list[tuple[int, str]] = []
     depth, start = 0, 0
     quoted = False
-    for pos, char in enumerate(text + ","):
+    for pos, char in enumerate(text + separators[0]):
         if char == '"':
             quoted = not quoted
         elif quoted:
@@ -104,7 +105,7 @@ def split_items(text: str) -> list[tuple[int, str]]:
             depth += 1
         elif char == ")":
             depth = max(depth - 1, 0)
-        elif char == "," and depth == 0:
+        elif char in separators and depth == 0:
             item = text[start:pos]
             items.append((start + len(item) - len(item.lstrip()) + 1, item.strip()))
             start = pos + 1

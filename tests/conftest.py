@@ -1,11 +1,13 @@
 """Bake projects once per session; each case is a set of answers a team might give."""
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from cookiecutter.main import cookiecutter
 
@@ -80,6 +82,19 @@ def bake(output_dir: Path, answers: dict[str, Any] | None = None, overwrite: boo
         overwrite_if_exists=overwrite,
     )
     return Path(path)
+
+
+async def _sql(url: str, statement: str) -> object:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await connection.fetchval(statement)
+    finally:
+        await connection.close()
+
+
+def sql(url: str, statement: str) -> object:
+    """Run one statement on PostgreSQL at url (SQLAlchemy or plain form); its first value."""
+    return asyncio.run(_sql(url, statement))
 
 
 def run(

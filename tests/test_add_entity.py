@@ -4,18 +4,16 @@ on PostgreSQL a migration on top of the head that keeps every row."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from crudgen.add_entity import Refused, alembic_head, registry_text, schemathesis_text
-from tests.conftest import BIN, POSTGRES, TEMPLATE, bake, run
+from tests.conftest import BIN, POSTGRES, TEMPLATE, bake, run, sql
 
 REVIEW = "Review: stars:int, body:text?, book:ref(Book):cascade"
 
@@ -150,32 +148,22 @@ def test_an_added_entity_is_clean_registered_recorded_and_chained(project: Path)
     assert "declared twice" in output
 
 
-async def _sql(url: str, statement: str) -> object:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        return await connection.fetchval(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.mark.slow
 def test_an_entity_added_to_a_project_with_edits_and_rows_migrates(
     project: Path,
 ) -> None:
     name = "template_day2"
     admin = f"{POSTGRES}/postgres"
-    asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(_sql(admin, f'CREATE DATABASE "{name}"'))
+    sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sql(admin, f'CREATE DATABASE "{name}"')
     url = f"{POSTGRES}/{name}"
     env = {"DATABASE_URL": url}
     try:
         assert run([str(BIN / "alembic"), "upgrade", "head"], cwd=project, env=env).returncode == 0
         for i in range(3):
-            asyncio.run(
-                _sql(
-                    url,
-                    f"INSERT INTO book (id, title, author) VALUES (gen_random_uuid(), 't{i}', 'a')",
-                )
+            sql(
+                url,
+                f"INSERT INTO book (id, title, author) VALUES (gen_random_uuid(), 't{i}', 'a')",
             )
         # a local edit the team made
         main = project / "src" / "book_service" / "main.py"
@@ -186,11 +174,11 @@ def test_an_entity_added_to_a_project_with_edits_and_rows_migrates(
         assert heads.stdout.count("(head)") == 1, heads.stdout
         upgrade = run([str(BIN / "alembic"), "upgrade", "head"], cwd=project, env=env)
         assert upgrade.returncode == 0, upgrade.stderr
-        assert asyncio.run(_sql(url, "SELECT count(*) FROM book")) == 3
-        assert asyncio.run(_sql(url, "SELECT count(*) FROM review")) == 0
+        assert sql(url, "SELECT count(*) FROM book") == 3
+        assert sql(url, "SELECT count(*) FROM review") == 0
         assert main.read_text().startswith('"""Our app factory')
         # the whole suite with the added entity: test_cruft's day-two round trip runs it
     finally:
-        asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}_test" WITH (FORCE)'))
-        asyncio.run(_sql(admin, f'DROP DATABASE IF EXISTS "{name}_test_live" WITH (FORCE)'))
+        sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        sql(admin, f'DROP DATABASE IF EXISTS "{name}_test" WITH (FORCE)')
+        sql(admin, f'DROP DATABASE IF EXISTS "{name}_test_live" WITH (FORCE)')

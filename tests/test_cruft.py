@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, POSTGRES, TEMPLATE, run
+from tests.conftest import BIN, POSTGRES, TEMPLATE, run, sql
 
 pytestmark = pytest.mark.slow
 CRUFT = str(BIN / "cruft")
@@ -133,23 +133,6 @@ def downgrade() -> None:
     with op.batch_alter_table("book") as batch:
         batch.drop_column("note")
 '''
-
-
-async def _sql(url: str, statement: str) -> object:
-    import asyncpg
-
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        return await connection.fetchval(statement)
-    finally:
-        await connection.close()
-
-
-def sql(url: str, statement: str) -> object:
-    """Run one statement (or query one value) on PostgreSQL."""
-    import asyncio
-
-    return asyncio.run(_sql(url, statement))
 
 
 def template_b(template: Path) -> None:
