@@ -57,12 +57,17 @@ def test_cruft_creates_and_checks_from_every_path_form(
     assert recorded["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
     check = run([CRUFT, "check"], cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
+    if form != "relative":  # diff and update re-read the recorded path from the project
+        diff = run([CRUFT, "diff", "--exit-code"], cwd=project)
+        assert diff.returncode == 0, diff.stdout + diff.stderr  # nothing edited yet
 
 
+@pytest.mark.parametrize("form", ["absolute", "git URL"])
 def test_cruft_update_merges_a_template_change_into_an_edited_project(
-    template: Path, tmp_path: Path
+    template: Path, tmp_path: Path, form: str
 ) -> None:
-    project = create(str(template), tmp_path, tmp_path / "out")
+    source = str(template) if form == "absolute" else f"file://{template}"
+    project = create(source, tmp_path, tmp_path / "out")
     git("init", "-q", cwd=project)
     git("add", "--all", cwd=project)
     git("commit", "-qm", "baked", cwd=project)
