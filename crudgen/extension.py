@@ -104,15 +104,16 @@ def incoming_foreign_key(ref: dict[str, Any], table: str) -> tuple[Call, Call]:
     return create, Call("batch.drop_constraint", (name, 'type_="foreignkey"'))
 
 
-def reference_rows(refs: list[dict[str, Any]], plural: str) -> list[str]:
+def reference_rows(refs: list[dict[str, Any]], plural: str) -> list[Call]:
     """test_references' REFERENCES rows: (column, parents' helpers, rule, nested route,
-    its parameter)."""
+    its parameter), each a tuple laid out as ruff would."""
     rows = []
     for ref in refs:
         nested = f'"list_{plural}_of_{ref["target"]}"' if ref["nested"] else "None"
         parameter = f'"{ref["target"]}_id"'
         rule = f'"{ref["on_delete"]}"'
-        rows.append(f'("{ref["column"]}", {ref["target_plural"]}, {rule}, {nested}, {parameter})')
+        row = (f'"{ref["column"]}"', ref["target_plural"], rule, nested, parameter)
+        rows.append(collection("", row, "()"))
     return rows
 
 

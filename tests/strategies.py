@@ -269,6 +269,38 @@ def options(python_version: str | None = None) -> st.SearchStrategy[dict[str, An
 
 
 @st.composite
+def references(draw: st.DrawFn, names: list[str], owner: str) -> list[str]:
+    """One or two reference items to declared entities or the owner itself: nullable or
+    not, one-to-one or not, any delete rule the nullability allows."""
+    items = []
+    for _ in range(draw(st.integers(1, 2))):
+        target = draw(st.sampled_from([*names, owner]))
+        nullable = target == owner or draw(st.booleans())  # a required self-reference cycles
+        rules = ["", ":restrict", ":cascade", *([":set_null"] if nullable else [])]
+        unique = draw(st.sampled_from(["", ":unique"]))
+        name = draw(field_names())
+        items.append(
+            f"{name}:ref({target}){'?' if nullable else ''}{unique}{draw(st.sampled_from(rules))}"
+        )
+    return items
+
+
+@st.composite
+def more_entities(draw: st.DrawFn, first: str) -> str:
+    """`more_entities`: one or two entities, each with fields and references to the
+    entities declared before it (or to itself)."""
+    names, items = [first], []
+    for _ in range(draw(st.integers(1, 2))):
+        name = draw(entity_names())
+        fields = [draw(fields_text()), *draw(references(names, name))]
+        plural = draw(plurals(name))
+        head = f"{name}({plural})" if plural else name
+        items.append(f"{head}: {', '.join(fields)}")
+        names.append(name)
+    return "; ".join(items)
+
+
+@st.composite
 def answers(draw: st.DrawFn, python_version: str | None = None, valid_only: bool = True) -> Answers:
     """A full set of answers as a user would pass them (derived inputs usually omitted)."""
     entity = draw(entity_names())
@@ -281,6 +313,8 @@ def answers(draw: st.DrawFn, python_version: str | None = None, valid_only: bool
     plural = draw(plurals(entity))
     if plural is not None:
         chosen["entity_plural"] = plural
+    if draw(st.integers(0, 2)) == 0:  # a service of several related entities
+        chosen["more_entities"] = draw(more_entities(entity))
     if draw(st.integers(0, 4)) == 0:
         chosen["project_slug"] = draw(package_names()).replace("_", "-")
     if draw(st.integers(0, 3)) == 0:

@@ -81,7 +81,7 @@ SUITES = settings(BASE, max_examples=3 if PROFILE == "ci" else max(3, BAKES // 2
 
 ANSWER_KEYS = (
     "project_name", "project_slug", "package_name", "description", "author_name",
-    "author_email", "entity_name", "entity_plural", "fields", *CHOICES, *FLAGS,
+    "author_email", "entity_name", "entity_plural", "fields", "more_entities", *CHOICES, *FLAGS,
 )  # fmt: skip
 ERROR_LINE = re.compile(r"(?P<input>[a-z_]+): (?P<value>\S.*?) — \S.*; e\.g\. ['\"].*")
 COUNT_LINE = "{} answer(s) rejected; nothing was generated."
@@ -263,7 +263,8 @@ def assert_well_formed(error: str, context: dict[str, Any]) -> None:
     assert match, f"not `<input>: <value> — <rule>; e.g. <example>`: {error!r}"
     key = match["input"]
     assert key in ANSWER_KEYS, error
-    if key != "fields":  # the value as given (a field error shows the item instead)
+    # the value as given; a field error shows the item instead, an entity's the entity
+    if key not in ("fields", "more_entities"):
         shown = repr(context[key])
         shown = shown if len(shown) <= 100 else shown[:97] + "..."
         assert error.startswith(f"{key}: {shown} — "), error
