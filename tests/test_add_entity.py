@@ -182,3 +182,16 @@ def test_an_entity_added_to_a_project_with_edits_and_rows_migrates(
         sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         sql(admin, f'DROP DATABASE IF EXISTS "{name}_test" WITH (FORCE)')
         sql(admin, f'DROP DATABASE IF EXISTS "{name}_test_live" WITH (FORCE)')
+
+
+@pytest.mark.network
+def test_make_entity_runs_as_the_readme_writes_it(project: Path) -> None:
+    """The generated Makefile's target, as a user types it (uv fetches cookiecutter)."""
+    spec = "SPEC=Review: stars:int, book:ref(Book):cascade"
+    env = {"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = run(["make", "entity", f"TEMPLATE={TEMPLATE}", spec], cwd=project, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Added Review: 20 files" in done.stdout
+    refused = run(["make", "entity", "TEMPLATE=/nowhere", spec], cwd=project, env=env)
+    assert refused.returncode != 0
+    assert "TEMPLATE must be a checkout of the template" in refused.stdout
