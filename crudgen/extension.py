@@ -39,28 +39,26 @@ def template_root() -> str:
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
     """The parsed fields of the entity, rendered for the chosen database and options; a
     reference to a table created later gets its foreign key by ALTER (use_alter)."""
-    fields = parse_fields(
-        str(context["fields"]),
-        str(context["__entity_class"]),
-        str(context["__table"]),
-        database=str(context.get("database", "postgresql")),
-        soft_delete=context.get("soft_delete") is True,
-        id_type=str(context.get("id_type", "uuid")),
-    )
+    fields = _parse(str(context["fields"]), context["__entity_class"], context["__table"], context)
     forward = {ref["column"] for ref in context.get("__refs", []) if ref["forward"]}
     return [replace(field, use_alter=field.name in forward) for field in fields]
 
 
-def fields_of(entity: Entity, context: Mapping[str, Any]) -> list[Field]:
-    """An entity's parsed fields, as the project's answers render them (for the README)."""
+def _parse(text: str, class_name: str, table: str, context: Mapping[str, Any]) -> list[Field]:
+    """Parse fields as the project's answers (database, soft delete, id type) render them."""
     return parse_fields(
-        entity.fields,
-        entity.class_name,
-        entity.table,
+        text,
+        class_name,
+        table,
         database=str(context.get("database", "postgresql")),
         soft_delete=context.get("soft_delete") is True,
         id_type=str(context.get("id_type", "uuid")),
     )
+
+
+def fields_of(entity: Entity, context: Mapping[str, Any]) -> list[Field]:
+    """An entity's parsed fields, as the project's answers render them (for the README)."""
+    return _parse(entity.fields, entity.class_name, entity.table, context)
 
 
 def references_of(entity: Entity, context: Mapping[str, Any]) -> list[dict[str, Any]]:

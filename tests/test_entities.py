@@ -313,7 +313,7 @@ def test_an_entity_never_overwrites_a_file(tmp_path: Path) -> None:
     context: dict[str, Any] = Entity("Book", "title:str(9)").context(
         answers, down_revision=None, faults=False, entities=ordered
     )
-    readme = (project / "src" / "library" / "books" / "service.py").read_bytes()
+    service = (project / "src" / "library" / "books" / "service.py").read_bytes()
     with pytest.raises(FileExistsError, match="exists already; nothing was written"):
         render_entity(project, context)
-    assert (project / "src" / "library" / "books" / "service.py").read_bytes() == readme
+    assert (project / "src" / "library" / "books" / "service.py").read_bytes() == service

@@ -51,6 +51,14 @@ def is_foreign_key_violation(exc: IntegrityError) -> bool:
     )
 
 
+async def _rolled_back_for_foreign_key(session: AsyncSession, error: IntegrityError) -> None:
+    """Re-raise anything but a foreign key violation; for one, roll back so the session
+    can look up what the violation was about."""
+    if not is_foreign_key_violation(error):
+        raise error
+    await session.rollback()
+
+
 def _live(table: sa.FromClause) -> list[sa.ColumnElement[bool]]:
     """The rows of table that are not soft-deleted (all of them without soft delete)."""
     return [table.c.deleted_at.is_(None)] if "deleted_at" in table.c else []
@@ -111,9 +119,7 @@ async def parents_checked(
     try:
         yield
     except IntegrityError as error:
-        if not is_foreign_key_violation(error):
-            raise
-        await session.rollback()
+        await _rolled_back_for_foreign_key(session, error)
         missing = await missing_parents(session, table, rows, bulk=bulk)
         raise missing or MissingParents([["body"]], []) from error
     if _parents_soft_delete(table) and (
@@ -187,7 +193,5 @@ async def children_checked(
     try:
         yield
     except IntegrityError as error:
-        if not is_foreign_key_violation(error):
-            raise
-        await session.rollback()
+        await _rolled_back_for_foreign_key(session, error)
         raise StillReferenced(await referencing_tables(session, table, row_id)) from error
