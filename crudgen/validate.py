@@ -66,7 +66,9 @@ ENTITY_IMPORTED = frozenset({
     # classes the entity modules and tests import, lower-cased (an entity OffsetPage clashes)
     "offsetpage", "cursorpage", "filter", "sessiondep", "settingsdep", "parentid", "apirouter",
     "httpexception", "basemodel", "configdict", "asyncsession", "asyncclient", "fastapi",
-    "final", "literal", "sequence", "path", "body", "convertor", "moduletype",
+    "final", "literal", "sequence", "path", "body", "convertor", "moduletype", "strenum",
+    "awaredatetime", "scaleddecimal", "emailstr", "missing", "int32", "jsonsafeint",
+    "jsonfloat", "jsonbool", "isodate", "utcdatetime", "uuidtext",
 })  # fmt: skip
 SCHEMA_SUFFIXES = frozenset(
     ("Create", "Read", "Update", "Dep", "ListParams", "Sort", "Id", "IdConvertor")

@@ -317,3 +317,13 @@ def test_an_entity_never_overwrites_a_file(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="exists already; nothing was written"):
         render_entity(project, context)
     assert (project / "src" / "library" / "books" / "service.py").read_bytes() == service
+
+
+@pytest.mark.parametrize("name", ["StrEnum", "OffsetPage", "UtcDatetime", "EmailStr"])
+def test_an_entity_named_like_a_class_its_modules_import_is_refused(name: str) -> None:
+    """Found by the property tests: an entity StrEnum with an enum field redefined the
+    StrEnum its models module imports."""
+    errors = validate_context({**BASE, "entity_name": name})
+    assert len(errors) == 1
+    assert errors[0].startswith(f"entity_name: {name!r} — ")
+    assert "is a name the generated code imports" in errors[0]
