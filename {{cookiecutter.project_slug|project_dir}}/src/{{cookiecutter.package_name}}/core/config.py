@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     db_statement_cache_size: int = Field(
         default=100, ge=0, description="0 for PgBouncer in transaction mode"
     )
+    db_ping_idle_seconds: float = Field(
+        default=1.0, ge=0, description="Ping pooled connections idle this long; 0: every use"
+    )
 {%- endif %}
     db_echo: bool = False
 

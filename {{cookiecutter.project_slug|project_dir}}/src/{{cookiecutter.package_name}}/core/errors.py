@@ -11,7 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Index, UniqueConstraint
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -175,6 +181,15 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     return problem(503, "The database is unavailable; retry shortly.", headers=headers)
 
 
+async def driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 when the connection was lost during the request (the database went away after the
+    pool handed the connection out), else 500."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        return await database_unavailable(request, exc)
+    return await unexpected_error(request, exc)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """500 without internals; the traceback goes to the log with the request id."""
     request_id = getattr(request.state, "request_id", None)
@@ -193,4 +208,5 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, data_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
         app.add_exception_handler(unavailable, database_unavailable)
+    app.add_exception_handler(DBAPIError, driver_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -57,13 +57,13 @@ def _on_begin(connection: Connection) -> None:
 
 
 def create_engine(settings: "Settings") -> AsyncEngine:
-    """Build the engine: WAL journal, foreign keys on, a busy timeout from the settings."""
+    """Build the engine: WAL journal, foreign keys on, a busy timeout from the settings. No
+    pre-ping: no server can close a connection to a file."""
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,
         echo=settings.db_echo,
         connect_args={"timeout": settings.db_connect_timeout},
     )
