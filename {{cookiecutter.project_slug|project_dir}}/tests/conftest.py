@@ -4,6 +4,7 @@
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.core.database import Database
 from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
     create_database,
     create_engine,
@@ -98,16 +100,33 @@ async def session(
         yield session
 
 
+class RolledBackDatabase(Database):
+    """The app's Database inside the test's transaction: reads run on the test's connection
+    and every write transaction is a savepoint of it."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        yield self.connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with self.connection.begin_nested():
+            yield self.connection
+
+
 @pytest.fixture
 async def client(
-    app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession]
+    app: FastAPI, connection: AsyncConnection, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[AsyncClient]:
-    """An HTTP client whose requests run the real session dependency inside the test's transaction."""
-    original = app.state.sessionmaker, app.state.read_sessionmaker
-    app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker
+    """An HTTP client whose requests run inside the test's transaction."""
+    original = app.state.database, app.state.sessionmaker
+    app.state.database, app.state.sessionmaker = RolledBackDatabase(connection), sessionmaker
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         yield client
-    app.state.sessionmaker, app.state.read_sessionmaker = original
+    app.state.database, app.state.sessionmaker = original
 
 
 async def empty_tables(url: str) -> None:

@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.config:Settings",
     pkg ~ ".core.config:get_settings",
     pkg ~ ".core." ~ cookiecutter.database ~ ":create_engine",
-    pkg ~ ".core.database:create_read_sessionmaker",
+    pkg ~ ".core.database:Database",
     pkg ~ ".core.database:create_sessionmaker",
     pkg ~ ".core.errors:add_error_handlers",
     pkg ~ ".core.logs:RequestIdMiddleware",
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
-    app.state.read_sessionmaker = create_read_sessionmaker(app.state.engine)
+    app.state.database = Database(app.state.engine)
     add_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -5,14 +5,17 @@
 """POST /{{ cookiecutter.__plural_path }} and POST /{{ cookiecutter.__plural_path }}/bulk."""
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..conftest import RolledBackDatabase
 from .factories import BULK, CREATE, FIELDS, LIST, READ, assert_problem, path, payload
 
 {%- if unique %}
@@ -84,21 +87,19 @@ async def test_create_duplicate_returns_409(client: AsyncClient, app: FastAPI) -
 
 
 async def test_create_failed_commit_is_never_acknowledged(
-    client: AsyncClient,
-    app: FastAPI,
-    connection: AsyncConnection,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient, app: FastAPI, connection: AsyncConnection
 ) -> None:
-    class FailingCommit(AsyncSession):
-        async def commit(self) -> None:
-            raise IntegrityError("COMMIT", None, Exception("deferred constraint"))
+    class FailingCommit(RolledBackDatabase):
+        @asynccontextmanager
+        async def transaction(self) -> AsyncIterator[AsyncConnection]:
+            async with super().transaction() as connection:
+                yield connection
+                raise IntegrityError("COMMIT", None, Exception("deferred constraint"))
 
-    app.state.sessionmaker = async_sessionmaker(
-        bind=connection, class_=FailingCommit, join_transaction_mode="create_savepoint"
-    )
+    database, app.state.database = app.state.database, FailingCommit(connection)
     response = await client.post(path(app, CREATE), json=payload())
     assert_problem(response, 409)
-    app.state.sessionmaker = sessionmaker
+    app.state.database = database
     listed = await client.get(path(app, LIST))
     assert listed.json()["items"] == []
 

@@ -23,7 +23,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from {{ cookiecutter.package_name }}.core.models import Base
-from {{ cookiecutter.package_name }}.core.references import MissingParents, StillReferenced
+from {{ cookiecutter.package_name }}.core.references import (
+    ChildrenRefused,
+    MissingParents,
+    ParentsRefused,
+    StillReferenced,
+)
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
@@ -169,6 +174,17 @@ async def still_referenced(request: Request, exc: Exception) -> JSONResponse:
     return problem(409, detail)
 
 
+async def refused_reference(request: Request, exc: Exception) -> JSONResponse:
+    """A write the database refused for a foreign key, once its transaction has rolled
+    back: look up what it was about and answer as for MissingParents or StillReferenced."""
+    assert isinstance(exc, ParentsRefused | ChildrenRefused)
+    async with request.app.state.database.read() as connection:
+        resolved = await exc.resolve(connection)
+    if isinstance(resolved, MissingParents):
+        return await missing_parents(request, resolved)
+    return await still_referenced(request, resolved)
+
+
 async def data_error(request: Request, exc: Exception) -> JSONResponse:
     """422 for a value the database refuses (out of range for its column)."""
     return problem(422, "A value is out of range for its column.")
@@ -205,6 +221,8 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(MissingParents, missing_parents)
     app.add_exception_handler(StillReferenced, still_referenced)
+    app.add_exception_handler(ParentsRefused, refused_reference)
+    app.add_exception_handler(ChildrenRefused, refused_reference)
     app.add_exception_handler(DataError, data_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
         app.add_exception_handler(unavailable, database_unavailable)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi import HTTPException
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from {{ cookiecutter.package_name }}.core.pagination import order_by
 
@@ -58,7 +58,7 @@ def decode_cursor(token: str, sort: str, types: tuple[type, type]) -> tuple[Any,
 
 
 async def keyset_page(
-    session: AsyncSession,
+    connection: AsyncConnection,
     statement: sa.Select[Any],
     *,
     sort: str,
@@ -75,7 +75,7 @@ async def keyset_page(
         after = sa.tuple_(sa.literal(value, column.type), sa.literal(last_id, row_id.type))
         statement = statement.where(position < after if sort.startswith("-") else position > after)
     ordered = statement.order_by(*order_by(statement, sort)).limit(limit + 1)
-    rows = (await session.execute(ordered)).all()
+    rows = (await connection.execute(ordered)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

@@ -5,7 +5,7 @@ from typing import Any{{ ", Generic, TypeVar" if cookiecutter.python_version == 
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from {{ cookiecutter.package_name }}.core.pagination import order_by
 
@@ -31,7 +31,7 @@ class OffsetPage[T](BaseModel):
 
 
 async def offset_page(
-    session: AsyncSession,
+    connection: AsyncConnection,
     statement: sa.Select[Any],
     *,
     sort: str,
@@ -41,8 +41,8 @@ async def offset_page(
     """Fetch one page in the order of its (key, id) index, then the total: a count of the
     matching rows, which reads them all (skipped when the page itself shows the total)."""
     ordered = statement.order_by(*order_by(statement, sort)).limit(limit).offset(offset)
-    rows = (await session.execute(ordered)).all()
+    rows = (await connection.execute(ordered)).all()
     if 0 < len(rows) < limit or (not rows and offset == 0):
         return rows, offset + len(rows)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    total = await connection.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     return rows, int(total or 0)

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from {{ cookiecutter.package_name }}.core.models import Base
 
@@ -43,20 +43,39 @@ class StillReferenced(Exception):
         self.tables = tables
 
 
+class ParentsRefused(Exception):
+    """The database refused a write of rows into table for a foreign key. Which parents
+    are missing is looked up once the write's transaction has rolled back (`resolve`)."""
+
+    def __init__(self, table: sa.FromClause, rows: Sequence[Mapping[str, Any]], bulk: bool) -> None:
+        super().__init__("missing parents")
+        self.table, self.rows, self.bulk = table, rows, bulk
+
+    async def resolve(self, connection: AsyncConnection) -> MissingParents:
+        """The missing parents, looked up on connection."""
+        missing = await missing_parents(connection, self.table, self.rows, bulk=self.bulk)
+        return missing or MissingParents([["body"]], [])
+
+
+class ChildrenRefused(Exception):
+    """The database refused to delete row_id of table: rows still reference it. Which
+    tables they are in is looked up once the transaction has rolled back (`resolve`)."""
+
+    def __init__(self, table: sa.FromClause, row_id: Any) -> None:
+        super().__init__("still referenced")
+        self.table, self.row_id = table, row_id
+
+    async def resolve(self, connection: AsyncConnection) -> StillReferenced:
+        """The tables that still reference the row, looked up on connection."""
+        return StillReferenced(await referencing_tables(connection, self.table, self.row_id))
+
+
 def is_foreign_key_violation(exc: IntegrityError) -> bool:
     """Whether the database refused a write for a foreign key (both drivers)."""
     error = exc.orig
     return getattr(error, "sqlstate", None) == FOREIGN_KEY_VIOLATION or (
         SQLITE_FOREIGN_KEY in str(error)
     )
-
-
-async def _rolled_back_for_foreign_key(session: AsyncSession, error: IntegrityError) -> None:
-    """Re-raise anything but a foreign key violation; for one, roll back so the session
-    can look up what the violation was about."""
-    if not is_foreign_key_violation(error):
-        raise error
-    await session.rollback()
 
 
 def _live(table: sa.FromClause) -> list[sa.ColumnElement[bool]]:
@@ -75,14 +94,18 @@ def _referencing(table: sa.FromClause) -> list[sa.ForeignKey]:
     return keys
 
 
-async def row_exists(session: AsyncSession, table: sa.FromClause, row_id: Any) -> bool:
+async def row_exists(connection: AsyncConnection, table: sa.FromClause, row_id: Any) -> bool:
     """Whether table has a live row with this id."""
     query = sa.select(table.c.id).where(table.c.id == row_id, *_live(table))
-    return (await session.execute(query)).first() is not None
+    return (await connection.execute(query)).first() is not None
 
 
 async def missing_parents(
-    session: AsyncSession, table: sa.FromClause, rows: Sequence[Mapping[str, Any]], *, bulk: bool
+    connection: AsyncConnection,
+    table: sa.FromClause,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    bulk: bool,
 ) -> MissingParents | None:
     """The references in rows (a write into table) that name no live parent, or None."""
     locations: list[list[str | int]] = []
@@ -90,7 +113,7 @@ async def missing_parents(
     for index, row in enumerate(rows):
         for key in sorted(table.foreign_keys, key=lambda key: key.parent.name):
             value = row.get(key.parent.name)
-            if value is not None and not await row_exists(session, key.column.table, value):
+            if value is not None and not await row_exists(connection, key.column.table, value):
                 locations.append(
                     ["body", index, key.parent.name] if bulk else ["body", key.parent.name]
                 )
@@ -105,41 +128,41 @@ def _parents_soft_delete(table: sa.FromClause) -> bool:
 
 @asynccontextmanager
 async def parents_checked(
-    session: AsyncSession,
+    connection: AsyncConnection,
     table: sa.FromClause,
     rows: Sequence[Mapping[str, Any]],
     *,
     bulk: bool = False,
 ) -> AsyncIterator[None]:
     """Around a write of rows into table: a reference to a parent that does not exist
-    raises MissingParents. The database's foreign key decides, so a parent deleted by a
-    concurrent request is caught too; with soft delete, deleted parents are looked for
-    after the write, in its transaction (on SQLite a read before it would turn the
-    transaction into a lock upgrade that concurrent writers fail)."""
+    raises ParentsRefused (the database's foreign key decides, so a parent deleted by a
+    concurrent request is caught too). With soft delete, deleted parents are looked for
+    after the write, in its transaction, and raise MissingParents (on SQLite a read before
+    it would turn the transaction into a lock upgrade that concurrent writers fail)."""
     try:
         yield
     except IntegrityError as error:
-        await _rolled_back_for_foreign_key(session, error)
-        missing = await missing_parents(session, table, rows, bulk=bulk)
-        raise missing or MissingParents([["body"]], []) from error
+        if is_foreign_key_violation(error):
+            raise ParentsRefused(table, rows, bulk) from error
+        raise
     if _parents_soft_delete(table) and (
-        missing := await missing_parents(session, table, rows, bulk=bulk)
+        missing := await missing_parents(connection, table, rows, bulk=bulk)
     ):
         raise missing
 
 
 async def apply_delete_rules(
-    session: AsyncSession, table: sa.FromClause, ids: Sequence[Any], *, soft: bool
+    connection: AsyncConnection, table: sa.FromClause, ids: Sequence[Any], *, soft: bool
 ) -> None:
     """Before (hard) or after (soft) rows of table are deleted: detach `set_null` children
     with a new version; under soft delete, refuse for live `restrict` children and
     soft-delete `cascade` children. Without soft delete the database restricts and
     cascades by itself (the foreign keys carry the rules)."""
-    await _apply(session, table, list(ids), soft=soft, seen=set())
+    await _apply(connection, table, list(ids), soft=soft, seen=set())
 
 
 async def _apply(
-    session: AsyncSession, table: sa.FromClause, ids: list[Any], *, soft: bool, seen: set[Any]
+    connection: AsyncConnection, table: sa.FromClause, ids: list[Any], *, soft: bool, seen: set[Any]
 ) -> None:
     for key in _referencing(table):
         child = key.parent.table
@@ -151,23 +174,27 @@ async def _apply(
                 "version": child.c.version + 1,
                 "updated_at": sa.func.now(),
             }
-            await session.execute(sa.update(child).where(match).values(changes))
+            await connection.execute(sa.update(child).where(match).values(changes))
         elif rule == "CASCADE":
-            found = (await session.execute(sa.select(child.c.id).where(match))).scalars()
+            found = (await connection.execute(sa.select(child.c.id).where(match))).scalars()
             child_ids = [row_id for row_id in found if (child.name, row_id) not in seen]
             seen.update((child.name, row_id) for row_id in child_ids)
             if child_ids:
-                await _apply(session, child, child_ids, soft=soft, seen=seen)
+                await _apply(connection, child, child_ids, soft=soft, seen=seen)
             if child_ids and soft:
                 deleted = {"deleted_at": sa.func.now(), "version": child.c.version + 1}
-                await session.execute(
+                await connection.execute(
                     sa.update(child).where(child.c.id.in_(child_ids)).values(deleted)
                 )
-        elif soft and (await session.execute(sa.select(child.c.id).where(match).limit(1))).first():
+        elif (
+            soft and (await connection.execute(sa.select(child.c.id).where(match).limit(1))).first()
+        ):
             raise StillReferenced([child.name])
 
 
-async def referencing_tables(session: AsyncSession, table: sa.FromClause, row_id: Any) -> list[str]:
+async def referencing_tables(
+    connection: AsyncConnection, table: sa.FromClause, row_id: Any
+) -> list[str]:
     """Tables with live rows that reference row_id under `restrict` (directly, or below a
     `cascade`): what keeps the row from being deleted."""
     found: list[str] = []
@@ -176,22 +203,23 @@ async def referencing_tables(session: AsyncSession, table: sa.FromClause, row_id
         rule = (key.ondelete or "NO ACTION").upper()
         query = sa.select(child.c.id).where(key.parent == row_id, *_live(child))
         if rule in ("RESTRICT", "NO ACTION"):
-            if (await session.execute(query.limit(1))).first():
+            if (await connection.execute(query.limit(1))).first():
                 found.append(child.name)
         elif rule == "CASCADE" and child is not table:
-            for child_id in (await session.execute(query)).scalars():
-                found += await referencing_tables(session, child, child_id)
+            for child_id in (await connection.execute(query)).scalars():
+                found += await referencing_tables(connection, child, child_id)
     return sorted(set(found))
 
 
 @asynccontextmanager
 async def children_checked(
-    session: AsyncSession, table: sa.FromClause, row_id: Any
+    connection: AsyncConnection, table: sa.FromClause, row_id: Any
 ) -> AsyncIterator[None]:
     """Around a (hard) delete: the database's refusal for remaining children becomes
-    StillReferenced naming their tables."""
+    ChildrenRefused."""
     try:
         yield
     except IntegrityError as error:
-        await _rolled_back_for_foreign_key(session, error)
-        raise StillReferenced(await referencing_tables(session, table, row_id)) from error
+        if is_foreign_key_violation(error):
+            raise ChildrenRefused(table, row_id) from error
+        raise

@@ -6,9 +6,10 @@ from uuid import UUID
 {%- endif %}
 
 from fastapi import Depends, HTTPException, Path
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.convertors import Convertor
 
-from ..core.database import ReadSessionDep, SessionDep
+from ..core.database import DatabaseDep
 from . import service
 from .schemas import Read
 from .service import Id
@@ -45,17 +46,18 @@ def not_found(item_id: object) -> HTTPException:
     return HTTPException(404, f"No {NAME} has id {item_id}.")
 
 
-async def get_or_404(item_id: ItemId, session: ReadSessionDep) -> Read:
+async def get_or_404(item_id: ItemId, database: DatabaseDep) -> Read:
     """The row named in the path, or 404."""
-    item = await service.get(session, item_id=item_id)
+    async with database.read() as connection:
+        item = await service.get(connection, item_id=item_id)
     if item is None:
         raise not_found(item_id)
     return item
 
 
-async def raise_missing_or_stale(session: SessionDep, item_id: Id) -> NoReturn:
+async def raise_missing_or_stale(connection: AsyncConnection, item_id: Id) -> NoReturn:
     """404 when the row is gone, else 412: its version did not match If-Match."""
-    if await service.exists(session, item_id=item_id):
+    if await service.exists(connection, item_id=item_id):
         detail = "If-Match does not match the current version; GET it again and retry."
         raise HTTPException(412, detail)
     raise not_found(item_id)

@@ -10,7 +10,7 @@ from starlette.convertors import register_url_convertor
 from ..core import openapi
 from ..core.concurrency import NOT_MODIFIED, IfMatchDep, IfNoneMatchHeader, etag, not_modified
 from ..core.config import SettingsDep
-from ..core.database import ReadSessionDep, SessionDep
+from ..core.database import DatabaseDep
 from ..core.errors import problem_responses
 from ..core.models import Base
 from ..core.references import row_exists
@@ -36,12 +36,13 @@ READ = "read_{{ one }}"  # the route an item's Location names
 )
 async def create_{{ one }}(
     body: Create,
-    session: SessionDep,
+    database: DatabaseDep,
     request: Request,
     response: Response,
 ) -> Read:
     """Create one; its URL comes back in Location and its version in ETag."""
-    item = await service.create(session, data=body)
+    async with database.transaction() as connection:
+        item = await service.create(connection, data=body)
     response.headers["Location"] = request.app.url_path_for(READ, **{ID: item.id})
     response.headers["ETag"] = etag(item.version)
     return item
@@ -50,32 +51,35 @@ async def create_{{ one }}(
 @router.post(COLLECTION + "/bulk", status_code=201, responses=problem_responses(400, 409, 413, 422))
 async def create_{{ many }}(
     body: Annotated[list[Create], Body(min_length=1)],
-    session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
 ) -> list[Read]:
     """Create several in one transaction: all of them or none (413 over the cap)."""
     if len(body) > settings.bulk_max_items:
         raise HTTPException(413, f"At most {settings.bulk_max_items} items per request.")
-    return await service.create_many(session, items=body)
+    async with database.transaction() as connection:
+        return await service.create_many(connection, items=body)
 
 
 @router.get(COLLECTION, responses=problem_responses(422))
 async def list_{{ many }}(
     params: Annotated[ListParams, Query()],
-    session: ReadSessionDep,
+    database: DatabaseDep,
 ) -> Page:
     """List with filters and a sort order, one page at a time."""
-    return await service.list_page(session, params=params)
+    async with database.read() as connection:
+        return await service.list_page(connection, params=params)
 
 
 async def list_of_parent(
-    table: str, column: str, parent_id: ParentId, params: ListParams, session: ReadSessionDep
+    table: str, column: str, parent_id: ParentId, params: ListParams, database: DatabaseDep
 ) -> Page:
     """The list, limited to the rows whose column references parent_id in table (404 when
     that row does not exist): what each nested list /<parents>/{id}/... answers."""
-    if not await row_exists(session, Base.metadata.tables[table], parent_id):
-        raise HTTPException(404, f"No {table} row has id {parent_id}.")
-    return await service.list_page(session, params=params, parent=(column, parent_id))
+    async with database.read() as connection:
+        if not await row_exists(connection, Base.metadata.tables[table], parent_id):
+            raise HTTPException(404, f"No {table} row has id {parent_id}.")
+        return await service.list_page(connection, params=params, parent=(column, parent_id))
 {%- for ref in cookiecutter.__refs if ref.nested %}
 
 
@@ -87,11 +91,11 @@ async def list_of_parent(
 async def list_{{ many }}_of_{{ ref.target }}(
     {{ ref.target }}_id: ParentId,
     params: Annotated[ListParams, Query()],
-    session: ReadSessionDep,
+    database: DatabaseDep,
 ) -> Page:
     """The list, limited to the rows that reference this parent (404 if it does not exist)."""
     table, column = "{{ ref.target_table }}", "{{ ref.column }}"
-    return await list_of_parent(table, column, {{ ref.target }}_id, params, session)
+    return await list_of_parent(table, column, {{ ref.target }}_id, params, database)
 {%- endfor %}
 
 
@@ -113,37 +117,38 @@ async def read_{{ one }}(
 async def replace_{{ one }}(
     item_id: ItemId,
     body: Create,
-    session: SessionDep,
+    database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
 ) -> Read:
     """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
-    return await _write(item_id, body.model_dump(), session, versions, response)
+    return await _write(item_id, body.model_dump(), database, versions, response)
 
 
 @router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def update_{{ one }}(
     item_id: ItemId,
     body: Update,
-    session: SessionDep,
+    database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
 ) -> Read:
     """Change only the fields sent; 412 if If-Match is stale."""
     changes = body.model_dump(exclude_unset=True)
-    return await _write(item_id, changes, session, versions, response)
+    return await _write(item_id, changes, database, versions, response)
 
 
 async def _write(
     item_id: ItemId,
     changes: dict[str, Any],
-    session: SessionDep,
+    database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
 ) -> Read:
-    item = await service.update(session, item_id=item_id, changes=changes, versions=versions)
-    if item is None:
-        await raise_missing_or_stale(session, item_id)
+    async with database.transaction() as connection:
+        item = await service.update(connection, item_id=item_id, changes=changes, versions=versions)
+        if item is None:
+            await raise_missing_or_stale(connection, item_id)
     response.headers["ETag"] = etag(item.version)
     return item
 
@@ -156,9 +161,10 @@ async def _write(
 )
 async def delete_{{ one }}(
     item_id: ItemId,
-    session: SessionDep,
+    database: DatabaseDep,
     versions: IfMatchDep,
 ) -> None:
     """Delete one; 412 if If-Match is stale."""
-    if not await service.delete(session, item_id=item_id, versions=versions):
-        await raise_missing_or_stale(session, item_id)
+    async with database.transaction() as connection:
+        if not await service.delete(connection, item_id=item_id, versions=versions):
+            await raise_missing_or_stale(connection, item_id)

@@ -8,7 +8,7 @@ from uuid import UUID
 {%- endif %}
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core.{{ page }} import {{ cookiecutter.__page_class }}, {{ page }}_page
 from ..core.pagination import Filter, apply_filters
@@ -27,39 +27,38 @@ _INSERT: Final = sa.insert(Model).returning(*_COLUMNS, sort_by_parameter_order=T
 _SELECT: Final = sa.select(*_COLUMNS).where(_live)
 _GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
 _EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"), _live)
-_NO_SYNC: Final = {"synchronize_session": False}
 {{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(entity_fields(cookiecutter)), "()")|layout }}
 
 
-async def create(session: AsyncSession, *, data: Create) -> Read:
+async def create(connection: AsyncConnection, *, data: Create) -> Read:
     """Insert one row and return it as stored (INSERT ... RETURNING)."""
     values = [data.model_dump()]
-    async with parents_checked(session, _TABLE, values):
-        row = (await session.execute(_INSERT, values)).one()
+    async with parents_checked(connection, _TABLE, values):
+        row = (await connection.execute(_INSERT, values)).one()
     return Read.model_validate(row)
 
 
-async def create_many(session: AsyncSession, *, items: Sequence[Create]) -> list[Read]:
+async def create_many(connection: AsyncConnection, *, items: Sequence[Create]) -> list[Read]:
     """Insert many rows in one batched statement; returned in request order."""
     values = [item.model_dump() for item in items]
-    async with parents_checked(session, _TABLE, values, bulk=True):
-        result = await session.execute(_INSERT, values)
+    async with parents_checked(connection, _TABLE, values, bulk=True):
+        result = await connection.execute(_INSERT, values)
     return [Read.model_validate(row) for row in result]
 
 
-async def get(session: AsyncSession, *, item_id: Id) -> Read | None:
+async def get(connection: AsyncConnection, *, item_id: Id) -> Read | None:
     """The row with this id, or None."""
-    row = (await session.execute(_GET, {"id": item_id})).one_or_none()
+    row = (await connection.execute(_GET, {"id": item_id})).one_or_none()
     return None if row is None else Read.model_validate(row)
 
 
-async def exists(session: AsyncSession, *, item_id: Id) -> bool:
+async def exists(connection: AsyncConnection, *, item_id: Id) -> bool:
     """Whether a row with this id exists."""
-    return (await session.execute(_EXISTS, {"id": item_id})).first() is not None
+    return (await connection.execute(_EXISTS, {"id": item_id})).first() is not None
 
 
 async def list_page(
-    session: AsyncSession,
+    connection: AsyncConnection,
     *,
     params: ListParams,
     parent: tuple[str, Any] | None = None,
@@ -71,13 +70,13 @@ async def list_page(
         statement = statement.where(_SELECT.selected_columns[parent[0]] == parent[1])
 {%- if cookiecutter.pagination == "cursor" %}
     rows, next_cursor = await keyset_page(
-        session, statement, sort=params.sort, cursor=params.cursor, limit=params.limit
+        connection, statement, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
     items = [Read.model_validate(row) for row in rows]
     return Page(items=items, next_cursor=next_cursor)
 {%- else %}
     rows, total = await offset_page(
-        session, statement, sort=params.sort, limit=params.limit, offset=params.offset
+        connection, statement, sort=params.sort, limit=params.limit, offset=params.offset
     )
     items = [Read.model_validate(row) for row in rows]
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)
@@ -85,44 +84,44 @@ async def list_page(
 
 
 async def update(
-    session: AsyncSession, *, item_id: Id, changes: dict[str, Any], versions: list[int] | None
+    connection: AsyncConnection, *, item_id: Id, changes: dict[str, Any], versions: list[int] | None
 ) -> Read | None:
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
     values = {**changes, "version": _version + 1, "updated_at": sa.func.now()}
     statement = sa.update(Model).values(values).where(_pk == item_id, _live)
     if versions is not None:
         statement = statement.where(_version.in_(versions))
-    async with parents_checked(session, _TABLE, [changes]):
-        result = await session.execute(statement.returning(*_COLUMNS), execution_options=_NO_SYNC)
+    async with parents_checked(connection, _TABLE, [changes]):
+        result = await connection.execute(statement.returning(*_COLUMNS))
     row = result.one_or_none()
     return None if row is None else Read.model_validate(row)
 {%- if cookiecutter.soft_delete %}
 
 
-async def delete(session: AsyncSession, *, item_id: Id, versions: list[int] | None) -> bool:
+async def delete(connection: AsyncConnection, *, item_id: Id, versions: list[int] | None) -> bool:
     """Mark the row deleted (if its version is allowed), then apply the delete rules of the
     rows that reference it; False when no live row matched."""
     values = {"deleted_at": sa.func.now(), "version": _version + 1}
     statement = sa.update(Model).values(values).where(_pk == item_id, _live)
     if versions is not None:
         statement = statement.where(_version.in_(versions))
-    async with children_checked(session, _TABLE, item_id):
-        result = await session.execute(statement.returning(_pk), execution_options=_NO_SYNC)
+    async with children_checked(connection, _TABLE, item_id):
+        result = await connection.execute(statement.returning(_pk))
     if result.first() is None:
         return False
-    await apply_delete_rules(session, _TABLE, [item_id], soft=True)
+    await apply_delete_rules(connection, _TABLE, [item_id], soft=True)
     return True
 {%- else %}
 
 
-async def delete(session: AsyncSession, *, item_id: Id, versions: list[int] | None) -> bool:
+async def delete(connection: AsyncConnection, *, item_id: Id, versions: list[int] | None) -> bool:
     """Delete the row (if its version is allowed) after detaching the rows that reference
     it with set_null; False when no row matched."""
     statement = sa.delete(Model).where(_pk == item_id)
     if versions is not None:
         statement = statement.where(_version.in_(versions))
-    await apply_delete_rules(session, _TABLE, [item_id], soft=False)
-    async with children_checked(session, _TABLE, item_id):
-        result = await session.execute(statement.returning(_pk), execution_options=_NO_SYNC)
+    await apply_delete_rules(connection, _TABLE, [item_id], soft=False)
+    async with children_checked(connection, _TABLE, item_id):
+        result = await connection.execute(statement.returning(_pk))
     return result.first() is not None
 {%- endif %}
