@@ -1,15 +1,14 @@
-"""Path dependencies of the /{{ cookiecutter.__plural_path }} routes."""
+"""Path parameters and lookups of the /{{ cookiecutter.__plural_path }} routes."""
 
 from typing import Annotated, NoReturn
 {%- if cookiecutter.id_type == "uuid" %}
 from uuid import UUID
 {%- endif %}
 
-from fastapi import Depends, HTTPException, Path
+from fastapi import HTTPException, Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.convertors import Convertor
 
-from ..core.database import DatabaseDep
 from . import service
 from .schemas import Read
 from .service import Id
@@ -46,10 +45,9 @@ def not_found(item_id: object) -> HTTPException:
     return HTTPException(404, f"No {NAME} has id {item_id}.")
 
 
-async def get_or_404(item_id: ItemId, database: DatabaseDep) -> Read:
-    """The row named in the path, or 404."""
-    async with database.read() as connection:
-        item = await service.get(connection, item_id=item_id)
+async def get_or_404(connection: AsyncConnection, item_id: Id) -> Read:
+    """The row with this id, or 404."""
+    item = await service.get(connection, item_id=item_id)
     if item is None:
         raise not_found(item_id)
     return item
@@ -61,6 +59,3 @@ async def raise_missing_or_stale(connection: AsyncConnection, item_id: Id) -> No
         detail = "If-Match does not match the current version; GET it again and retry."
         raise HTTPException(412, detail)
     raise not_found(item_id)
-
-
-ItemDep = Annotated[Read, Depends(get_or_404)]

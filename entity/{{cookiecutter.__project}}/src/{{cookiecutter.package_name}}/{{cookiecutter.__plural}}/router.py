@@ -15,7 +15,7 @@ from ..core.errors import problem_responses
 from ..core.models import Base
 from ..core.references import row_exists
 from . import service
-from .dependencies import ID, IdConvertor, ItemDep, ItemId, ParentId, raise_missing_or_stale
+from .dependencies import ID, IdConvertor, ItemId, ParentId, get_or_404, raise_missing_or_stale
 from .schemas import Create, ListParams, Read, Update
 from .service import Page
 
@@ -101,12 +101,15 @@ async def list_{{ many }}_of_{{ ref.target }}(
 
 @router.get(ITEM, responses={**NOT_MODIFIED, **problem_responses(404, 422)})
 async def read_{{ one }}(
-    item: ItemDep,
+    item_id: ItemId,
+    database: DatabaseDep,
     response: Response,
     if_none_match: IfNoneMatchHeader = None,
 ) -> Read:
     """Read one; its ETag is the version to send back in If-Match (or in If-None-Match: 304
     while it is current)."""
+    async with database.read() as connection:
+        item = await get_or_404(connection, item_id)
     if not_modified(if_none_match, item.version):
         raise HTTPException(304, headers={"ETag": etag(item.version)})
     response.headers["ETag"] = etag(item.version)
