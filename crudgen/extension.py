@@ -20,6 +20,7 @@ from crudgen.fields import (
     first_field,
     migration_sort_indexes,
     parse_fields,
+    search_index_name,
     sort_indexes,
     sort_literal,
 )
@@ -166,6 +167,7 @@ class CrudExtension(Extension):
             sort_literal=sort_literal,
             sort_indexes=sort_indexes,
             migration_sort_indexes=migration_sort_indexes,
+            search_index_name=search_index_name,
             first_field=first_field,
             python_list=python_list,
             collection=collection,

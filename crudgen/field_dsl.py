@@ -23,7 +23,7 @@ _TOKEN = re.compile(
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
-MODIFIERS = ("unique", "index", *("restrict", "cascade", "set_null"))
+MODIFIERS = ("unique", "index", "search", *("restrict", "cascade", "set_null"))
 
 
 class FieldsError(ValueError):
@@ -107,6 +107,7 @@ class FieldBase:
     on_delete: str = "restrict"  # references only: restrict, cascade or set_null
     use_alter: bool = False  # a reference to a table created later (a cycle's nullable link)
     id_type: str = "uuid"  # the project's id type, which references take
+    search: bool = False  # a trigram index serves its `_contains` filter (PostgreSQL)
 
     @property
     def spec(self) -> Kind:

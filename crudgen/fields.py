@@ -56,6 +56,7 @@ __all__ = [
     "imports_for",
     "migration_sort_indexes",
     "parse_fields",
+    "search_index_name",
     "sort_index_name",
     "sort_indexes",
     "sort_keys",
@@ -150,7 +151,8 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
     match = _TOKEN.match(item)
     if not match:
         raise FieldsError(
-            "expected name:type[(args)][?][:unique][:index][=default]; e.g. 'title:str(200):unique'"
+            "expected name:type[(args)][?][:unique][:index][:search][=default]; "
+            "e.g. 'title:str(200):unique'"
         )
     name, kind = match["name"], match["kind"]
     if not _NAME.match(name):
@@ -181,6 +183,7 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         entity_class,
         table,
         on_delete=rules[0] if rules else "restrict",
+        search="search" in mods,
     )
     _check_rules(field, name, rules)
     _check_modifiers(field)
@@ -264,6 +267,11 @@ def _parse_enum(raw: str | None) -> tuple[str, ...]:
 
 
 def _check_modifiers(field: Field) -> None:
+    if field.search and "contains" not in field.spec.filters:
+        raise FieldsError(
+            "':search' serves the '_contains' filter, which only text fields (str, text, email, "
+            "url) have; e.g. 'title:str(200):search'"
+        )
     if field.kind in ("json", "text") and (field.unique or field.index):
         raise FieldsError(
             f"a {field.kind} column cannot be unique or indexed; e.g. '{field.name}:{field.kind}'"
@@ -362,12 +370,29 @@ def sort_indexes(
     fields: list[Field], table: str, *, soft_delete: bool, database: str
 ) -> list[Call]:
     """One sa.Index per sort key on (key, id), the order of a list page with its tie-breaker:
-    no sort the API offers scans the table. Under soft delete, over live rows only."""
+    no sort the API offers scans the table; then a trigram index per `:search` field. Under
+    soft delete, over live rows only."""
     live = _live_rows(soft_delete, database)
-    return [
+    indexes = [
         Call("sa.Index", (f'"{sort_index_name(table, key)}"', f'"{key}"', '"id"', *live))
         for key in sort_keys(fields)
     ]
+    for field in fields:
+        if field.search:
+            name = f'"{search_index_name(table, field.name)}"'
+            indexes.append(Call("sa.Index", (name, f'"{field.name}"', *_trigram(field), *live)))
+    return indexes
+
+
+def search_index_name(table: str, column: str) -> str:
+    """The trigram index name of a `:search` field: ix_book_title_trgm."""
+    return f"ix_{table}_{column}_trgm"
+
+
+def _trigram(field: Field) -> tuple[str, ...]:
+    """The arguments that make an index a GIN trigram index on the field's column (pg_trgm),
+    which serves ILIKE '%...%', the `_contains` filter."""
+    return ('postgresql_using="gin"', f'postgresql_ops={{"{field.name}": "gin_trgm_ops"}}')
 
 
 def migration_sort_indexes(
@@ -381,6 +406,12 @@ def migration_sort_indexes(
         columns = (name, f'"{table}"', f'["{key}", "id"]', "unique=False")
         create = Call("op.create_index", (*columns, *live))
         pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
+    for field in fields:
+        if field.search:
+            name = f'op.f("{search_index_name(table, field.name)}")'
+            columns = (name, f'"{table}"', f'["{field.name}"]', "unique=False")
+            create = Call("op.create_index", (*columns, *_trigram(field), *live))
+            pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
     return pairs
 
 

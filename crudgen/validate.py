@@ -24,6 +24,7 @@ from crudgen.fields import (
     FieldsError,
     field_errors,
     parse_fields,
+    search_index_name,
     sort_index_name,
     split_items,
 )
@@ -286,6 +287,8 @@ def _database_rule(field: Field, database: str) -> str | None:
             f"SQLite keeps exact decimals as 64-bit integers, so at most {SQLITE_DIGITS} digits "
             "(or choose database=postgresql)"
         )
+    if database == "sqlite" and field.search:
+        return "':search' needs PostgreSQL's trigram index (pg_trgm; or choose database=postgresql)"
     return None
 
 
@@ -320,8 +323,11 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
             renamed = field.name[: max(fits, 1)].rstrip("_")
         better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
         if rule is None and (rule := _database_rule(field, database)):
-            scale = min(int(field.args[1]), SQLITE_DIGITS)
-            better = f"{field.name}:decimal({SQLITE_DIGITS},{scale})" + "?" * field.nullable
+            if field.search:
+                better = re.sub(r"\s*:\s*search\b", "", item)
+            else:
+                scale = min(int(field.args[1]), SQLITE_DIGITS)
+                better = f"{field.name}:decimal({SQLITE_DIGITS},{scale})" + "?" * field.nullable
         if rule:
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors
@@ -335,6 +341,7 @@ def _derived_names(table: str, fields: list[Field]) -> list[str]:
             names += [f"ix_{table}_{field.name}", f"uq_{table}_{field.name}"]
             names += [sort_index_name(table, field.name)] if field.sortable else []
             names += [f"ck_{table}_{table}_{field.name}"] if field.kind == "enum" else []
+            names += [search_index_name(table, field.name)] if field.search else []
     return names
 
 

@@ -44,7 +44,9 @@ CASES: dict[str, dict[str, str]] = {
         "project_name": "Blog Engine",
         "entity_name": "BlogPost",
         "id_type": "int",
-        "fields": "title:str(200):unique, body:text, published:bool=false, published_at:datetime?",
+        "fields": (
+            "title:str(200):unique, body:text:search, published:bool=false, published_at:datetime?"
+        ),
     },
     "categories": {
         "project_name": "Catalog",

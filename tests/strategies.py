@@ -216,7 +216,7 @@ def type_specs(draw: st.DrawFn) -> tuple[str, tuple[str, ...]]:
 
 @st.composite
 def field_items(draw: st.DrawFn, name: str, valid_only: bool = True) -> str:
-    """One DSL item `name:type[(args)][?][:unique][:index][=default]`; with valid_only,
+    """One DSL item `name:type[(args)][?][:unique][:index][:search][=default]`; with valid_only,
     modifiers and defaults only where the DSL allows them."""
     kind, args = draw(type_specs())
     args_text = ""

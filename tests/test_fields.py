@@ -32,8 +32,11 @@ KNOWN_TYPES = (
     "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, json, enum, "
     "ref"
 )
-MODIFIERS = "known modifiers: unique, index, restrict, cascade, set_null"
-SYNTAX = "expected name:type[(args)][?][:unique][:index][=default]; e.g. 'title:str(200):unique'"
+MODIFIERS = "known modifiers: unique, index, search, restrict, cascade, set_null"
+SYNTAX = (
+    "expected name:type[(args)][?][:unique][:index][:search][=default]; "
+    "e.g. 'title:str(200):unique'"
+)
 ENUM_VALUES = (
     "enum values must be lowercase snake_case words separated by '|'; e.g. 'enum(draft|published)'"
 )
@@ -614,6 +617,58 @@ def test_modifiers_render_migration_constraint_and_index(
     assert field.index_name == "ix_book_title"
 
 
+@pytest.mark.parametrize(
+    "dsl",
+    ["title:str(200):search", "body:text?:search", "mail:email:unique:search", "home:url:search"],
+)
+def test_search_adds_a_trigram_index_to_model_and_migration(dsl: str) -> None:
+    field = one(dsl)
+    assert field.search
+    name = field.name
+    model = [
+        flat(index)
+        for index in sort_indexes([field], "book", soft_delete=True, database="postgresql")
+    ]
+    trigram = (
+        f'"ix_book_{name}_trgm", "{name}", postgresql_using="gin", '
+        f'postgresql_ops={{"{name}": "gin_trgm_ops"}}, '
+        'postgresql_where=sa.text("deleted_at IS NULL")'
+    )
+    assert model[-1] == f"sa.Index({trigram})"
+    create, drop = migration_sort_indexes(
+        [field], "book", soft_delete=False, database="postgresql"
+    )[-1]
+    assert flat(create) == (
+        f'op.create_index(op.f("ix_book_{name}_trgm"), "book", ["{name}"], unique=False, '
+        f'postgresql_using="gin", postgresql_ops={{"{name}": "gin_trgm_ops"}})'
+    )
+    assert flat(drop) == f'op.drop_index(op.f("ix_book_{name}_trgm"), table_name="book")'
+
+
+def test_no_search_no_trigram_index() -> None:
+    fields = parse_fields("title:str(200), pages:int", "Book", "book")
+    indexes = sort_indexes(fields, "book", soft_delete=False, database="postgresql")
+    assert not [index for index in indexes if "trgm" in flat(index)]
+
+
+@pytest.mark.parametrize(
+    "dsl",
+    [
+        "pages:int:search",
+        "on:date:search",
+        "tag:enum(a|b):search",
+        "data:json:search",
+        "author:ref(Author):search",
+    ],
+)
+def test_search_is_refused_on_fields_without_a_contains_filter(dsl: str) -> None:
+    [error] = field_errors(dsl)
+    assert error.endswith(
+        "':search' serves the '_contains' filter, which only text fields (str, text, email, "
+        "url) have; e.g. 'title:str(200):search'"
+    )
+
+
 # --- defaults --------------------------------------------------------------------------------
 
 
@@ -849,7 +904,7 @@ def test_default_absent_renders_none(
             "title:str(5):uniq",
             [
                 "fields: 'title:str(5):uniq' (item 1, column 1) — unknown modifier 'uniq'; "
-                "known modifiers: unique, index, restrict, cascade, set_null"
+                "known modifiers: unique, index, search, restrict, cascade, set_null"
             ],
         ),
         (

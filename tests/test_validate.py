@@ -347,6 +347,15 @@ def test_sqlite_refuses_decimals_wider_than_a_64_bit_integer() -> None:
     assert validate_context({**answers, "database": "postgresql"}) == []
 
 
+def test_sqlite_refuses_search_with_the_field_without_it() -> None:
+    answers = {**VALID, "database": "sqlite", "fields": "title:str(200):unique:search, n:int"}
+    assert validate_context(answers) == [
+        "fields: 'title:str(200):unique:search' — ':search' needs PostgreSQL's trigram index "
+        "(pg_trgm; or choose database=postgresql); e.g. 'title:str(200):unique'"
+    ]
+    assert validate_context({**answers, "database": "postgresql"}) == []
+
+
 def test_readme_sample_errors_are_the_real_ones() -> None:
     """The README's sample of rejected answers is what validation prints for them."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

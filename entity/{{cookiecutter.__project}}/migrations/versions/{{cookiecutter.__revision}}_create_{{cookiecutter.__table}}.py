@@ -64,6 +64,11 @@ def upgrade() -> None:
 {%- for field in fields if field.migration_live_index %}
 {{ field.migration_live_index|layout(4) }}
 {%- endfor %}
+{%- if fields|selectattr("search")|list %}
+    # The trigram indexes of the :search fields; the extension stays on downgrade (other
+    # tables may use it).
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+{%- endif %}
 {%- for create, _ in sort_indexes %}
 {{ create|layout(4) }}
 {%- endfor %}

@@ -1,3 +1,4 @@
+{%- set searches = entity_fields(cookiecutter)|selectattr("search")|list -%}
 """Query plans: every sort the list offers is served by an index, on page 1 and deeper.
 
 The statements the list endpoint really sends are captured and EXPLAINed on the test
@@ -76,3 +77,30 @@ async def test_every_sort_is_served_by_an_index(
     assert len(ordered_selects) == 2
     for plan in await plans(connection, ordered_selects):
         assert not [work for work in FULL_WORK if work in plan], f"sort={sort}:\n{plan}"
+{%- if searches %}
+
+
+# The `_contains` filter of each :search field, and the trigram index that serves it.
+SEARCHES = [
+{%- for field in searches %}
+    ("{{ field.name }}_contains", "{{ search_index_name(cookiecutter.__table, field.name) }}"),
+{%- endfor %}
+]
+
+
+@pytest.mark.parametrize(("parameter", "index"), SEARCHES)
+async def test_every_search_is_served_by_its_trigram_index(
+    client: AsyncClient,
+    app: FastAPI,
+    connection: AsyncConnection,
+    ordered_selects: list[Statement],
+    parameter: str,
+    index: str,
+) -> None:
+    response = await client.get(path(app, LIST), params={parameter: "needle"})
+    assert response.status_code == 200, response.text
+    # Leave the planner bitmap scans only: the trigram index, or reading every row.
+    await connection.exec_driver_sql("SET LOCAL enable_indexscan = off")
+    [plan] = await plans(connection, ordered_selects)
+    assert f"Bitmap Index Scan on {index}" in plan, f"{parameter}:\n{plan}"
+{%- endif %}

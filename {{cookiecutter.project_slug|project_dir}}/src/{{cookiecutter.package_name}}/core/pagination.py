@@ -13,7 +13,10 @@ Filter = tuple[str, str, str]  # (query parameter, column name, operator)
 
 
 def _contains(column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
-    return column.icontains(value, autoescape=True)
+    """A case-insensitive substring match: ILIKE '%value%' on PostgreSQL, which a trigram
+    index (`:search`) serves; lower(column) LIKE lower(...) on SQLite."""
+    escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return column.ilike(f"%{escaped}%", escape="/")
 
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
