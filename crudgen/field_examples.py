@@ -4,6 +4,7 @@ API must refuse with a 422 in bodies and in filters."""
 from __future__ import annotations
 
 from crudgen.field_dsl import INT32, JSON_SAFE, FieldBase
+from crudgen.pyfmt import Call
 
 BODY_LIMIT = 1_000_000  # below the service's default MAX_BODY_BYTES (1 MiB), with room
 
@@ -68,7 +69,7 @@ class Examples(FieldBase):
         if self.kind == "ref":
             return "None" if self.nullable else f'parent("{self.name}", i)'
         if self.kind == "enum":
-            return f"{_tuple(self.args)}[i % {len(self.args)}]"
+            return f'one_of("{" ".join(self.args)}", i)'
         if self.kind == "str":
             size = int(self.args[0])
             return f'f"{self.name[: size - 4]} {{i}}"' if size >= 8 else f"str(i)[:{size}]"
@@ -76,9 +77,13 @@ class Examples(FieldBase):
             return _decimal_example(int(self.args[0]), int(self.args[1]))
         return self.spec.example.format(name=self.name.replace("_", "-"))
 
-
-def _tuple(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f'"{v}"' for v in values) + ("," if len(values) == 1 else "") + ")"
+    @property
+    def example_entry(self) -> Call | str:
+        """`"name": example` in payload()'s dict; an enum's as a Call, so layout() wraps a
+        long list of values as ruff format does."""
+        if self.kind == "enum":
+            return Call(f'"{self.name}": one_of', (f'"{" ".join(self.args)}"', "i"))
+        return f'"{self.name}": {self.example}'
 
 
 def _decimal_example(precision: int, scale: int) -> str:

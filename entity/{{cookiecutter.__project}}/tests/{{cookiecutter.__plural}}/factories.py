@@ -53,11 +53,17 @@ def parent(column: str, i: int) -> Any:
     return ids[i % len(ids)]
 
 
+def one_of(values: str, i: int) -> str:
+    """One of the space-separated values, in turn as i grows."""
+    options = values.split()
+    return options[i % len(options)]
+
+
 def payload(i: int = 0) -> dict[str, Any]:
     """A valid create body; a different i gives different unique values."""
     return {
 {%- for field in fields %}
-        "{{ field.name }}": {{ field.example }},
+{{ field.example_entry|layout(8, ",") }}
 {%- endfor %}
     }
 

@@ -8,9 +8,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-{% for plural in cookiecutter.__refs|map(attribute="target_plural")|unique|sort %}
-{% if plural == many %}from . import factories as {{ plural }}{% else %}from ..{{ plural }} import factories as {{ plural }}{% endif %}
+{# ruff's import order: the parents' packages (..), then this package's own (.) #}
+{%- set plurals = cookiecutter.__refs|map(attribute="target_plural")|unique|sort|list %}
+{%- for plural in plurals if plural != many %}
+from ..{{ plural }} import factories as {{ plural }}
 {%- endfor %}
+{%- if many in plurals %}
+from . import factories as {{ many }}
+{%- endif %}
 from .factories import (
     BULK,
     CREATE,

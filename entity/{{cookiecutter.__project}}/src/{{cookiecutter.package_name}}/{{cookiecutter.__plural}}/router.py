@@ -125,7 +125,7 @@ async def replace_{{ one }}(
     response: Response,
 ) -> Read:
     """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
-    return await _write(item_id, body.model_dump(), database, versions, response)
+    return await _write(item_id, body.model_dump(by_alias=True), database, versions, response)
 
 
 @router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
@@ -137,7 +137,7 @@ async def update_{{ one }}(
     response: Response,
 ) -> Read:
     """Change only the fields sent; 412 if If-Match is stale."""
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(by_alias=True, exclude_unset=True)
     return await _write(item_id, changes, database, versions, response)
 
 

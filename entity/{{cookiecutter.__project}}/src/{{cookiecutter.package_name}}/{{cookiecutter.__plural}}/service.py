@@ -31,8 +31,9 @@ _EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"), _live)
 
 
 async def create(connection: AsyncConnection, *, data: Create) -> Read:
-    """Insert one row and return it as stored (INSERT ... RETURNING)."""
-    values = [data.model_dump()]
+    """Insert one row and return it as stored (INSERT ... RETURNING). Values are keyed by
+    column name (the schemas' aliases), as Core statements take them."""
+    values = [data.model_dump(by_alias=True)]
     async with parents_checked(connection, _TABLE, values):
         row = (await connection.execute(_INSERT, values)).one()
     return Read.model_validate(row)
@@ -40,7 +41,7 @@ async def create(connection: AsyncConnection, *, data: Create) -> Read:
 
 async def create_many(connection: AsyncConnection, *, items: Sequence[Create]) -> list[Read]:
     """Insert many rows in one batched statement; returned in request order."""
-    values = [item.model_dump() for item in items]
+    values = [item.model_dump(by_alias=True) for item in items]
     async with parents_checked(connection, _TABLE, values, bulk=True):
         result = await connection.execute(_INSERT, values)
     return [Read.model_validate(row) for row in result]
