@@ -109,7 +109,10 @@ def normalise_title(title: str) -> str:
     """Our business rule: titles are stored without surrounding spaces."""
     return title.strip()
 '''
-RULE_CALL = '    values = [{**data.model_dump(), "title": custom.normalise_title(data.title)}]\n'
+RULE_CALL = (
+    "    values = [{**data.model_dump(by_alias=True), "
+    '"title": custom.normalise_title(data.title)}]\n'
+)
 NOTE_MIGRATION = '''"""Add book.note: a template update to an existing table, as a new revision.
 
 Revision ID: b0b0b0b0b0b0
@@ -189,7 +192,7 @@ def test_day_two_edits_an_added_entity_and_rows_survive_a_template_update(
         custom.write_text(custom.read_text(encoding="utf-8") + CUSTOM_ROUTE, encoding="utf-8")
         service = package / "books" / "service.py"
         text = service.read_text(encoding="utf-8")
-        text = text.replace("    values = [data.model_dump()]\n", RULE_CALL, 1)
+        text = text.replace("    values = [data.model_dump(by_alias=True)]\n", RULE_CALL, 1)
         text = text.replace("from ..core", "from .. import custom\nfrom ..core", 1)
         service.write_text(text, encoding="utf-8")
         (project / ".env").write_text(
