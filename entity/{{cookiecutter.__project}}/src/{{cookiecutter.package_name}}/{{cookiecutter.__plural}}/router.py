@@ -160,7 +160,7 @@ async def _write(
     ITEM,
     status_code=204,
     response_class=Response,
-    responses=problem_responses(404, 412, 422),
+    responses=problem_responses(404, 409, 412, 422),  # 409: rows reference it (restrict)
 )
 async def delete_{{ one }}(
     item_id: ItemId,
