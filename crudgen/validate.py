@@ -280,15 +280,21 @@ def _enum_length_rule(enum_class: str, name: str) -> str | None:
     )
 
 
-def _database_rule(field: Field, database: str) -> str | None:
-    """Why the chosen database cannot store the field exactly, or None."""
+def _database_rule(field: Field, item: str, database: str) -> tuple[str, str] | None:
+    """Why the chosen database cannot store the field as written, with the item it could
+    take instead; None when it can."""
     if database == "sqlite" and field.kind == "decimal" and int(field.args[0]) > SQLITE_DIGITS:
+        scale = min(int(field.args[1]), SQLITE_DIGITS)
         return (
             f"SQLite keeps exact decimals as 64-bit integers, so at most {SQLITE_DIGITS} digits "
-            "(or choose database=postgresql)"
+            "(or choose database=postgresql)",
+            f"{field.name}:decimal({SQLITE_DIGITS},{scale})" + "?" * field.nullable,
         )
     if database == "sqlite" and field.search:
-        return "':search' needs PostgreSQL's trigram index (pg_trgm; or choose database=postgresql)"
+        return (
+            "':search' needs PostgreSQL's trigram index (pg_trgm; or choose database=postgresql)",
+            re.sub(r"\s*:\s*search\b", "", item),
+        )
     return None
 
 
@@ -322,12 +328,8 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
             fits = (MAX_LENGTH["enum"] - len(pascal(owner))) // 2
             renamed = field.name[: max(fits, 1)].rstrip("_")
         better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
-        if rule is None and (rule := _database_rule(field, database)):
-            if field.search:
-                better = re.sub(r"\s*:\s*search\b", "", item)
-            else:
-                scale = min(int(field.args[1]), SQLITE_DIGITS)
-                better = f"{field.name}:decimal({SQLITE_DIGITS},{scale})" + "?" * field.nullable
+        if rule is None and (unstorable := _database_rule(field, item, database)):
+            rule, better = unstorable
         if rule:
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors
