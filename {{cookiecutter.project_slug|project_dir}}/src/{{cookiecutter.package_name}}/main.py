@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
-    app.state.database = Database(app.state.engine)
+    slots = settings.db_pool_size + settings.db_max_overflow
+    app.state.database = Database(app.state.engine, slots, settings.db_pool_timeout)
     add_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
