@@ -13,7 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.core.pagination import order_by
+from {{ cookiecutter.package_name }}.core.pagination import order_by, sort_columns
 
 
 {%- if cookiecutter.python_version == "3.11" %}
@@ -66,17 +66,32 @@ async def keyset_page(
     limit: int,
 ) -> tuple[Sequence[sa.Row[Any]], str | None]:
     """Fetch one page after the cursor (limit + 1 rows tell whether there is a next one)."""
-    key = sort.removeprefix("-")
-    column, row_id = statement.selected_columns[key], statement.selected_columns["id"]
+    column, row_id = sort_columns(statement, sort)
+    descending = sort.startswith("-")
+    position: dict[str, Any] = {}
     if cursor is not None:
         types = (column.type.python_type, row_id.type.python_type)
-        value, last_id = decode_cursor(cursor, sort, types)
-        position = sa.tuple_(column, row_id)
-        after = sa.tuple_(sa.literal(value, column.type), sa.literal(last_id, row_id.type))
-        statement = statement.where(position < after if sort.startswith("-") else position > after)
-    ordered = statement.order_by(*order_by(statement, sort)).limit(limit + 1)
-    rows = (await connection.execute(ordered)).all()
+        position[_AFTER_KEY], position[_AFTER_ID] = decode_cursor(cursor, sort, types)
+        statement = statement.where(_after(column, row_id, descending))
+    ordered = statement.order_by(*order_by(column, row_id, descending)).limit(limit + 1)
+    rows = (await connection.execute(ordered, position)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(sort, getattr(last, key), last.id)
+    return rows[:limit], encode_cursor(sort, getattr(last, sort.removeprefix("-")), last.id)
+
+
+_AFTER_KEY, _AFTER_ID = "cursor_key", "cursor_id"  # the cursor's bound parameters
+
+
+@lru_cache(maxsize=1024)
+def _after(
+    column: sa.ColumnElement[Any], row_id: sa.ColumnElement[Any], descending: bool
+) -> sa.ColumnElement[bool]:
+    """(key, id) past the cursor's position in the sort order, built once per sort: the
+    position is bound at execution."""
+    position = sa.tuple_(column, row_id)
+    after = sa.tuple_(
+        sa.bindparam(_AFTER_KEY, type_=column.type), sa.bindparam(_AFTER_ID, type_=row_id.type)
+    )
+    return position < after if descending else position > after

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.core.pagination import order_by
+from {{ cookiecutter.package_name }}.core.pagination import order_by, sort_columns
 
 MAX_OFFSET = 100_000
 
@@ -40,7 +40,9 @@ async def offset_page(
 ) -> tuple[Sequence[sa.Row[Any]], int]:
     """Fetch one page in the order of its (key, id) index, then the total: a count of the
     matching rows, which reads them all (skipped when the page itself shows the total)."""
-    ordered = statement.order_by(*order_by(statement, sort)).limit(limit).offset(offset)
+    key, row_id = sort_columns(statement, sort)
+    ordering = order_by(key, row_id, sort.startswith("-"))
+    ordered = statement.order_by(*ordering).limit(limit).offset(offset)
     rows = (await connection.execute(ordered)).all()
     if 0 < len(rows) < limit or (not rows and offset == 0):
         return rows, offset + len(rows)

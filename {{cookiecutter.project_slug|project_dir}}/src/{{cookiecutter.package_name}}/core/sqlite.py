@@ -1,5 +1,6 @@
 """SQLite through aiosqlite: URLs, WAL and foreign keys, exact decimals, aware datetimes."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import now
 
@@ -28,6 +29,15 @@ def normalise_url(url: str) -> str:
         msg = f"must be a SQLite URL, e.g. {URL_EXAMPLE}"
         raise ValueError(msg)
     return f"sqlite+aiosqlite://{rest}"
+
+
+async def fetch_one(
+    connection: AsyncConnection, statement: sa.Select[Any], parameters: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The one row of a fixed statement, keyed by column name, or None. Through SQLAlchemy:
+    its result types turn SQLite's stored text back into dates, times, decimals and ids."""
+    row = (await connection.execute(statement, parameters)).mappings().one_or_none()
+    return None if row is None else dict(row)
 
 
 def _path(url: str) -> Path | None:

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..core import {{ cookiecutter.database }}
 from ..core.{{ page }} import {{ cookiecutter.__page_class }}, {{ page }}_page
 from ..core.pagination import Filter, apply_filters
 from ..core.references import apply_delete_rules, children_checked, parents_checked
@@ -49,7 +50,7 @@ async def create_many(connection: AsyncConnection, *, items: Sequence[Create]) -
 
 async def get(connection: AsyncConnection, *, item_id: Id) -> Read | None:
     """The row with this id, or None."""
-    row = (await connection.execute(_GET, {"id": item_id})).one_or_none()
+    row = await {{ cookiecutter.database }}.fetch_one(connection, _GET, {"id": item_id})
     return None if row is None else Read.model_validate(row)
 
 
