@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from {{ cookiecutter.package_name }}.core.logs import REQUEST_ID, JsonFormatter
 
@@ -57,6 +58,7 @@ def wait_for_port(server: subprocess.Popen[bytes], log: Path, timeout: float = 3
     raise AssertionError(f"uvicorn did not start:\n{log.read_text(encoding='utf-8')}")
 
 
+@pytest.mark.slow  # starts a real uvicorn process: about 2 s
 def test_uvicorn_with_logging_json_writes_only_json_lines(tmp_path: Path) -> None:
     log = tmp_path / "stderr.log"
     paths = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
