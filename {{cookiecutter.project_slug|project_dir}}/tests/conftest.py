@@ -116,6 +116,8 @@ class RolledBackDatabase(Database):
         async with self.connection.begin_nested():
             yield self.connection
 
+    autocommit = transaction
+
 
 @pytest.fixture
 async def client(

@@ -96,6 +96,8 @@ async def test_create_failed_commit_is_never_acknowledged(
                 yield connection
                 raise IntegrityError("COMMIT", None, Exception("deferred constraint"))
 
+        autocommit = transaction  # a one-statement write commits as the statement ends
+
     database, app.state.database = app.state.database, FailingCommit(connection)
     response = await client.post(path(app, CREATE), json=payload())
     assert_problem(response, 409)

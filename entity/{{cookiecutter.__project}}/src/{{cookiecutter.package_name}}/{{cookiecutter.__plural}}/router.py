@@ -4,7 +4,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Response
 from starlette.convertors import register_url_convertor
 
 from ..core import openapi
@@ -23,7 +23,6 @@ router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"])
 register_url_convertor(ID, IdConvertor())
 COLLECTION = "/{{ cookiecutter.__plural_path }}"
 ITEM = COLLECTION + "/{" + ID + ":" + ID + "}"
-READ = "read_{{ one }}"  # the route an item's Location names
 # The create of each parent, and the field its id goes in (OpenAPI links to the create).
 {{ collection("PARENTS: dict[str, str] = ", parent_links(cookiecutter.__refs), "{}")|layout }}
 
@@ -37,13 +36,16 @@ READ = "read_{{ one }}"  # the route an item's Location names
 async def create_{{ one }}(
     body: Create,
     database: DatabaseDep,
-    request: Request,
     response: Response,
 ) -> Read:
     """Create one; its URL comes back in Location and its version in ETag."""
-    async with database.transaction() as connection:
+{%- if cookiecutter.soft_delete and cookiecutter.__refs %}
+    async with database.transaction() as connection:  # parents are checked after the INSERT
+{%- else %}
+    async with database.autocommit() as connection:  # one INSERT: a transaction on its own
+{%- endif %}
         item = await service.create(connection, data=body)
-    response.headers["Location"] = request.app.url_path_for(READ, **{ID: item.id})
+    response.headers["Location"] = f"{COLLECTION}/{item.id}"  # the path of read_{{ one }}
     response.headers["ETag"] = etag(item.version)
     return item
 
