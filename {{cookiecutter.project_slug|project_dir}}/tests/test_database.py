@@ -60,3 +60,12 @@ async def test_a_request_waits_for_its_turn_at_most_the_timeout(
                 pass
     async with database.read() as connection:  # the refused request left no slot taken
         assert await connection.scalar(text("SELECT 1")) == 1
+
+
+async def test_a_write_in_autocommit_is_committed_as_it_runs(one_connection: AsyncEngine) -> None:
+    database = Database(one_connection, slots=1, timeout=5)
+    async with database.autocommit() as connection:  # the pool's one connection keeps it
+        await connection.execute(text("CREATE TEMPORARY TABLE written (x INTEGER)"))
+        await connection.execute(text("INSERT INTO written VALUES (1)"))
+    async with database.read() as connection:  # the connection went back to the pool between
+        assert await connection.scalar(text("SELECT count(*) FROM written")) == 1
