@@ -60,38 +60,40 @@ def decode_cursor(token: str, sort: str, types: tuple[type, type]) -> tuple[Any,
 async def keyset_page(
     connection: AsyncConnection,
     statement: sa.Select[Any],
+    values: dict[str, Any],
     *,
     sort: str,
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[sa.Row[Any]], str | None]:
-    """Fetch one page after the cursor (limit + 1 rows tell whether there is a next one)."""
-    column, row_id = sort_columns(statement, sort)
-    descending = sort.startswith("-")
-    position: dict[str, Any] = {}
+    """Fetch one page after the cursor (limit + 1 rows tell whether there is a next one);
+    values bind the statement's parameters (`pagination.filtered`)."""
+    parameters = {**values, _LIMIT: limit + 1}
     if cursor is not None:
+        column, row_id = sort_columns(statement, sort)
         types = (column.type.python_type, row_id.type.python_type)
-        position[_AFTER_KEY], position[_AFTER_ID] = decode_cursor(cursor, sort, types)
-        statement = statement.where(_after(column, row_id, descending))
-    ordered = statement.order_by(*order_by(column, row_id, descending)).limit(limit + 1)
-    rows = (await connection.execute(ordered, position)).all()
+        parameters[_AFTER_KEY], parameters[_AFTER_ID] = decode_cursor(cursor, sort, types)
+    page = _page_statement(statement, sort, after=cursor is not None)
+    rows = (await connection.execute(page, parameters)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode_cursor(sort, getattr(last, sort.removeprefix("-")), last.id)
 
 
-_AFTER_KEY, _AFTER_ID = "cursor_key", "cursor_id"  # the cursor's bound parameters
+_LIMIT, _AFTER_KEY, _AFTER_ID = "page_limit", "page_after_key", "page_after_id"
 
 
 @lru_cache(maxsize=1024)
-def _after(
-    column: sa.ColumnElement[Any], row_id: sa.ColumnElement[Any], descending: bool
-) -> sa.ColumnElement[bool]:
-    """(key, id) past the cursor's position in the sort order, built once per sort: the
-    position is bound at execution."""
-    position = sa.tuple_(column, row_id)
-    after = sa.tuple_(
-        sa.bindparam(_AFTER_KEY, type_=column.type), sa.bindparam(_AFTER_ID, type_=row_id.type)
-    )
-    return position < after if descending else position > after
+def _page_statement(statement: sa.Select[Any], sort: str, *, after: bool) -> sa.Select[Any]:
+    """The page in `sort` order, after the bound position (key, id) when after is true;
+    built once for each statement, sort and position (`pagination.filtered`)."""
+    if after:
+        column, row_id = sort_columns(statement, sort)
+        bound = (
+            sa.bindparam(_AFTER_KEY, type_=column.type),
+            sa.bindparam(_AFTER_ID, type_=row_id.type),
+        )
+        position, past = sa.tuple_(column, row_id), sa.tuple_(*bound)
+        statement = statement.where(position < past if sort.startswith("-") else position > past)
+    return statement.order_by(*order_by(statement, sort)).limit(sa.bindparam(_LIMIT))

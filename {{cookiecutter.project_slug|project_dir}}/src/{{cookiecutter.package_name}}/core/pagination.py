@@ -1,4 +1,8 @@
-"""Filters and sort order shared by list endpoints; the page module makes the pages."""
+"""Filters and sort order shared by list endpoints; the page module makes the pages.
+
+A list statement is built once for each combination of filters, sort and page position,
+with every value bound at execution (`filter_values`, the page's `page_` parameters).
+"""
 
 import operator
 from collections.abc import Callable, Sequence
@@ -13,30 +17,58 @@ DEFAULT_LIMIT = 20
 Filter = tuple[str, str, str]  # (query parameter, column name, operator)
 
 
-def _contains(column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
+def _contains(column: sa.ColumnElement[Any], pattern: Any) -> sa.ColumnElement[bool]:
     """A case-insensitive substring match: ILIKE '%value%' on PostgreSQL, which a trigram
     index (`:search`) serves; lower(column) LIKE lower(...) on SQLite."""
+    return column.ilike(pattern, escape="/")
+
+
+def _substring_pattern(value: str) -> str:
+    """The LIKE pattern of a substring: %, _ and the escape character match themselves."""
     escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return column.ilike(f"%{escaped}%", escape="/")
+    return f"%{escaped}%"
 
 
-OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": operator.eq,
-    "gte": operator.ge,
-    "lte": operator.le,
-    "contains": _contains,
+def _same(value: Any) -> Any:
+    return value
+
+
+# Each operator: the condition on a column and a bound parameter, and the parameter's value
+# made from the query parameter's value.
+OPERATORS: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any], Any]]] = {
+    "eq": (operator.eq, _same),
+    "gte": (operator.ge, _same),
+    "lte": (operator.le, _same),
+    "contains": (_contains, _substring_pattern),
 }
+_FILTER = "filter_"  # the bound parameters of filters; the page's own start with "page_"
+PARENT = "page_parent"  # the parent's id, for the list nested under it
 
 
-def apply_filters(
-    statement: sa.Select[Any], params: BaseModel, filters: Sequence[Filter]
-) -> sa.Select[Any]:
-    """Add a WHERE clause for every filter parameter the client sent."""
+def filter_values(params: BaseModel, filters: Sequence[Filter]) -> dict[str, Any]:
+    """The bound values of the filters the client sent, keyed by their parameters' names."""
     sent = params.model_dump(exclude_none=True)  # keyed by query parameter (alias) names
+    return {_FILTER + name: OPERATORS[op][1](sent[name]) for name, _, op in filters if name in sent}
+
+
+@lru_cache(maxsize=1024)
+def filtered(
+    statement: sa.Select[Any],
+    filters: tuple[Filter, ...],
+    bound: tuple[str, ...],
+    parent: str | None = None,
+) -> sa.Select[Any]:
+    """The statement with a WHERE condition for each bound filter (`filter_values`) and, with
+    parent, for `parent = :page_parent`. Built once for each combination: building SQLAlchemy
+    statements costs more than the rest of a page request's Python work, and a statement
+    used again keeps its cache key."""
     columns = statement.selected_columns  # each where() makes a statement that rebuilds them
     for name, column_name, op in filters:
-        if name in sent:
-            statement = statement.where(OPERATORS[op](columns[column_name], sent[name]))
+        if _FILTER + name in bound:
+            condition = OPERATORS[op][0](columns[column_name], sa.bindparam(_FILTER + name))
+            statement = statement.where(condition)
+    if parent is not None:
+        statement = statement.where(columns[parent] == sa.bindparam(PARENT))
     return statement
 
 
@@ -46,12 +78,9 @@ def sort_columns(statement: sa.Select[Any], sort: str) -> tuple[sa.ColumnElement
     return columns[sort.removeprefix("-")], columns["id"]
 
 
-@lru_cache(maxsize=1024)
-def order_by(
-    key: sa.ColumnElement[Any], row_id: sa.ColumnElement[Any], descending: bool
-) -> tuple[sa.ColumnElement[Any], ...]:
-    """ORDER BY the key, then the id; built once per sort (SQLAlchemy's expression objects
-    cost more to build than the rest of a page request's Python work)."""
-    if descending:
+def order_by(statement: sa.Select[Any], sort: str) -> tuple[sa.ColumnElement[Any], ...]:
+    """ORDER BY the key of `sort`, then the id."""
+    key, row_id = sort_columns(statement, sort)
+    if sort.startswith("-"):
         return key.desc(), row_id.desc()
     return key.asc(), row_id.asc()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core import {{ cookiecutter.database }}
 from ..core.{{ page }} import {{ cookiecutter.__page_class }}, {{ page }}_page
-from ..core.pagination import Filter, apply_filters
+from ..core.pagination import PARENT, Filter, filter_values, filtered
 from ..core.references import apply_delete_rules, children_checked, parents_checked
 from .models import Model
 from .schemas import Create, ListParams, Read
@@ -67,18 +67,19 @@ async def list_page(
 ) -> Page:
     """One page of the rows matching the filters (and referencing parent: (column, id)),
     in the requested order."""
-    statement = apply_filters(_SELECT, params, _FILTERS)
+    values = filter_values(params, _FILTERS)
+    statement = filtered(_SELECT, _FILTERS, tuple(values), None if parent is None else parent[0])
     if parent is not None:
-        statement = statement.where(_SELECT.selected_columns[parent[0]] == parent[1])
+        values[PARENT] = parent[1]
 {%- if cookiecutter.pagination == "cursor" %}
     rows, next_cursor = await keyset_page(
-        connection, statement, sort=params.sort, cursor=params.cursor, limit=params.limit
+        connection, statement, values, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
     items = [Read.model_validate(row) for row in rows]
     return Page(items=items, next_cursor=next_cursor)
 {%- else %}
     rows, total = await offset_page(
-        connection, statement, sort=params.sort, limit=params.limit, offset=params.offset
+        connection, statement, values, sort=params.sort, limit=params.limit, offset=params.offset
     )
     items = [Read.model_validate(row) for row in rows]
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)
