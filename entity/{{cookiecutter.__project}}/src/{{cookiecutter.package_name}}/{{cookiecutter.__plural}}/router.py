@@ -45,7 +45,7 @@ async def create_{{ one }}(
     async with database.autocommit() as connection:  # one INSERT: a transaction on its own
 {%- endif %}
         item = await service.create(connection, data=body)
-    response.headers["Location"] = f"{COLLECTION}/{item.id}"  # the path of read_{{ one }}
+    response.headers["Location"] = f"{COLLECTION}/{item.id}"  # the item's path (ITEM)
     response.headers["ETag"] = etag(item.version)
     return item
 
