@@ -98,7 +98,7 @@ async def test_killed_connections_are_replaced(
     live = create_app(settings)
     async with await client_for(live) as client:
         item = await create(client, app)
-        reads = [path(app, LIST), path(app, READ, item["id"])]  # through SQLAlchemy and not
+        reads = [path(app, LIST), path(app, READ, item["id"])]  # via Core; straight to asyncpg
         admin = create_engine(Settings(database_url=SecretStr(live_url)))
         async with admin.connect() as connection:  # each waits up to 5 s for the backend to exit
             killed = await connection.scalar(

@@ -33,7 +33,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 class Database:
     """Connections for the entity routes: `read()` outside any transaction, `autocommit()`
-    for a write of one statement, `transaction()` for the others. Plain connections, not ORM sessions: the routes send Core statements only.
+    for a write of one statement, `transaction()` for the others. Plain connections, not
+    ORM sessions: the routes send Core statements only.
 
     Requests take their turn for a connection first come, first served: at most `slots`
     of them (the pool's size plus its overflow) hold or take a connection at once, and the
@@ -51,19 +52,14 @@ class Database:
         self._timeout = timeout
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in autocommit: each statement is its own transaction, so a read sends
-        its statements alone, with no BEGIN and COMMIT round trips around them."""
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in autocommit: each statement is a transaction on its own, committed
+        before it returns (a failed commit is its error), with no BEGIN and COMMIT round
+        trips around it. For reads, and for a write that is one statement."""
         async with self._turn(), self._autocommit.connect() as connection:
             yield connection
 
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in autocommit for a write that is one statement: the statement is a
-        transaction on its own, committed before it returns (a failed commit is its error),
-        with no BEGIN and COMMIT round trips around it."""
-        async with self._turn(), self._autocommit.connect() as connection:
-            yield connection
+    read = autocommit  # a read's statements need no transaction around them
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

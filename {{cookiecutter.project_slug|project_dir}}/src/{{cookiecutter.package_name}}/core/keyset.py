@@ -13,7 +13,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.core.pagination import order_by, sort_columns
+from {{ cookiecutter.package_name }}.core.pagination import (
+    AFTER_ID,
+    AFTER_KEY,
+    LIMIT,
+    order_by,
+    sort_columns,
+)
 
 
 {%- if cookiecutter.python_version == "3.11" %}
@@ -68,20 +74,17 @@ async def keyset_page(
 ) -> tuple[Sequence[sa.Row[Any]], str | None]:
     """Fetch one page after the cursor (limit + 1 rows tell whether there is a next one);
     values bind the statement's parameters (`pagination.filtered`)."""
-    parameters = {**values, _LIMIT: limit + 1}
+    parameters = {**values, LIMIT: limit + 1}
     if cursor is not None:
         column, row_id = sort_columns(statement, sort)
         types = (column.type.python_type, row_id.type.python_type)
-        parameters[_AFTER_KEY], parameters[_AFTER_ID] = decode_cursor(cursor, sort, types)
+        parameters[AFTER_KEY], parameters[AFTER_ID] = decode_cursor(cursor, sort, types)
     page = _page_statement(statement, sort, after=cursor is not None)
     rows = (await connection.execute(page, parameters)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode_cursor(sort, getattr(last, sort.removeprefix("-")), last.id)
-
-
-_LIMIT, _AFTER_KEY, _AFTER_ID = "page_limit", "page_after_key", "page_after_id"
 
 
 @lru_cache(maxsize=1024)
@@ -91,9 +94,9 @@ def _page_statement(statement: sa.Select[Any], sort: str, *, after: bool) -> sa.
     if after:
         column, row_id = sort_columns(statement, sort)
         bound = (
-            sa.bindparam(_AFTER_KEY, type_=column.type),
-            sa.bindparam(_AFTER_ID, type_=row_id.type),
+            sa.bindparam(AFTER_KEY, type_=column.type),
+            sa.bindparam(AFTER_ID, type_=row_id.type),
         )
         position, past = sa.tuple_(column, row_id), sa.tuple_(*bound)
         statement = statement.where(position < past if sort.startswith("-") else position > past)
-    return statement.order_by(*order_by(statement, sort)).limit(sa.bindparam(_LIMIT))
+    return statement.order_by(*order_by(statement, sort)).limit(sa.bindparam(LIMIT))

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.core.pagination import order_by
+from {{ cookiecutter.package_name }}.core.pagination import LIMIT, OFFSET, order_by
 
 MAX_OFFSET = 100_000
 
@@ -43,7 +43,7 @@ async def offset_page(
     """Fetch one page in the order of its (key, id) index, then the total: a count of the
     matching rows, which reads them all (skipped when the page itself shows the total);
     values bind the statement's parameters (`pagination.filtered`)."""
-    window = {**values, _LIMIT: limit, _OFFSET: offset}
+    window = {**values, LIMIT: limit, OFFSET: offset}
     rows = (await connection.execute(_page_statement(statement, sort), window)).all()
     if 0 < len(rows) < limit or (not rows and offset == 0):
         return rows, offset + len(rows)
@@ -51,14 +51,11 @@ async def offset_page(
     return rows, int(total or 0)
 
 
-_LIMIT, _OFFSET = "page_limit", "page_offset"
-
-
 @lru_cache(maxsize=1024)
 def _page_statement(statement: sa.Select[Any], sort: str) -> sa.Select[Any]:
     """The window of rows in `sort` order; built once for each statement and sort."""
     window = statement.order_by(*order_by(statement, sort))
-    return window.limit(sa.bindparam(_LIMIT)).offset(sa.bindparam(_OFFSET))
+    return window.limit(sa.bindparam(LIMIT)).offset(sa.bindparam(OFFSET))
 
 
 @lru_cache(maxsize=1024)

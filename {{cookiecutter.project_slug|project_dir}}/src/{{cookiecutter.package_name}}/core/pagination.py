@@ -41,8 +41,11 @@ OPERATORS: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any], Any]]] = {
     "lte": (operator.le, _same),
     "contains": (_contains, _substring_pattern),
 }
-_FILTER = "filter_"  # the bound parameters of filters; the page's own start with "page_"
+# Bound parameters: "filter_<query parameter>" for filters, "page_..." for the page's own.
+_FILTER = "filter_"
 PARENT = "page_parent"  # the parent's id, for the list nested under it
+LIMIT, OFFSET = "page_limit", "page_offset"
+AFTER_KEY, AFTER_ID = "page_after_key", "page_after_id"  # a keyset page's position
 
 
 def filter_values(params: BaseModel, filters: Sequence[Filter]) -> dict[str, Any]:

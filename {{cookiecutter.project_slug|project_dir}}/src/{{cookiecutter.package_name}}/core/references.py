@@ -14,6 +14,7 @@ Children whose reference is cleared get a new version, so their ETags change too
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,8 +122,10 @@ async def missing_parents(
     return MissingParents(locations, targets) if locations else None
 
 
-def _parents_soft_delete(table: sa.FromClause) -> bool:
-    """Whether a parent of table can be soft-deleted: its foreign keys cannot see that."""
+@cache
+def parents_checked_after_write(table: sa.FromClause) -> bool:
+    """Whether a parent of table can be soft-deleted, which its foreign keys cannot see: then
+    `parents_checked` looks for the parents after the write, in the write's transaction."""
     return any(_live(key.column.table) for key in table.foreign_keys)
 
 
@@ -145,7 +148,7 @@ async def parents_checked(
         if is_foreign_key_violation(error):
             raise ParentsRefused(table, rows, bulk) from error
         raise
-    if _parents_soft_delete(table) and (
+    if parents_checked_after_write(table) and (
         missing := await missing_parents(connection, table, rows, bulk=bulk)
     ):
         raise missing

@@ -39,11 +39,9 @@ async def create_{{ one }}(
     response: Response,
 ) -> Read:
     """Create one; its URL comes back in Location and its version in ETag."""
-{%- if cookiecutter.soft_delete and cookiecutter.__refs %}
-    async with database.transaction() as connection:  # parents are checked after the INSERT
-{%- else %}
-    async with database.autocommit() as connection:  # one INSERT: a transaction on its own
-{%- endif %}
+    # One INSERT is a transaction on its own, unless parents are looked for after it.
+    writing = database.transaction if service.create_needs_transaction() else database.autocommit
+    async with writing() as connection:
         item = await service.create(connection, data=body)
     response.headers["Location"] = f"{COLLECTION}/{item.id}"  # the item's path (ITEM)
     response.headers["ETag"] = etag(item.version)

@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..core import {{ cookiecutter.database }}
 from ..core.{{ page }} import {{ cookiecutter.__page_class }}, {{ page }}_page
 from ..core.pagination import PARENT, Filter, filter_values, filtered
-from ..core.references import apply_delete_rules, children_checked, parents_checked
+from ..core.references import (
+    apply_delete_rules,
+    children_checked,
+    parents_checked,
+    parents_checked_after_write,
+)
 from .models import Model
 from .schemas import Create, ListParams, Read
 
@@ -29,6 +34,12 @@ _SELECT: Final = sa.select(*_COLUMNS).where(_live)
 _GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
 _EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"), _live)
 {{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(entity_fields(cookiecutter)), "()")|layout }}
+
+
+def create_needs_transaction() -> bool:
+    """Whether a create needs a transaction around its INSERT: when soft-deleted parents are
+    looked for after it (`parents_checked`). Otherwise the INSERT is a transaction on its own."""
+    return parents_checked_after_write(_TABLE)
 
 
 async def create(connection: AsyncConnection, *, data: Create) -> Read:
