@@ -13,13 +13,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.core.pagination import (
-    AFTER_ID,
-    AFTER_KEY,
-    LIMIT,
-    order_by,
-    sort_columns,
-)
+from {{ cookiecutter.package_name }}.core.pagination import LIMIT, order_by, sort_columns
+
+AFTER_KEY, AFTER_ID = "page_after_key", "page_after_id"  # the bound position of a page
 
 
 {%- if cookiecutter.python_version == "3.11" %}

@@ -45,7 +45,6 @@ OPERATORS: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any], Any]]] = {
 _FILTER = "filter_"
 PARENT = "page_parent"  # the parent's id, for the list nested under it
 LIMIT, OFFSET = "page_limit", "page_offset"
-AFTER_KEY, AFTER_ID = "page_after_key", "page_after_id"  # a keyset page's position
 
 
 def filter_values(params: BaseModel, filters: Sequence[Filter]) -> dict[str, Any]:
