@@ -45,7 +45,7 @@ EXAMPLES = {
 CHOICES = {
     "id_type": ("uuid", "int"), "python_version": ("3.11", "3.12", "3.13"),
     "database": ("postgresql", "sqlite"), "pagination": ("cursor", "offset"),
-    "ci": ("github", "gitlab", "none"),
+    "ci": ("github", "gitlab", "none"), "auth": ("oidc", "none"),
 }  # fmt: skip
 FLAGS = ("soft_delete", "docker", "init_git")
 YES_NO = frozenset(("1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"))

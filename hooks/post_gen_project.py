@@ -5,7 +5,9 @@ Pure functions decide (`paths_to_remove`, `answers`, `git_commands`, `next_steps
 steps in `main` act on them. No network, no installs: generation stays fast and offline.
 """
 
+import base64
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,7 @@ OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {
         "sqlite": ("{core}/postgresql.py",),
     },
     "pagination": {"cursor": ("{core}/offset.py",), "offset": ("{core}/keyset.py",)},
+    "auth": {"none": ("{core}/oidc.py",)},
     "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore")},
     "ci": {
         "github": (".gitlab-ci.yml",),
@@ -49,11 +52,23 @@ def remove(project: Path, paths: list[str]) -> None:
             target.unlink()
 
 
-def write_env(project: Path) -> None:
-    """Create .env from .env.example unless the user already has one."""
+def dev_key_line(context: Mapping[str, object]) -> str:
+    """The .env line of the development signing key (auth=oidc): a random Ed25519 seed,
+    base64url, from which the service derives the key pair. Never in .env.example (which is
+    committed): each bake gets its own, and production refuses it."""
+    if context.get("auth") != "oidc":
+        return ""
+    seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    return f"# Development only: `make token` signs with it; production refuses it.\nAUTH_DEV_KEY={seed}\n"
+
+
+def write_env(project: Path, context: Mapping[str, object]) -> None:
+    """Create .env from .env.example, with a development key of its own, unless the user
+    already has one."""
     env = project / ".env"
     if not env.exists():
-        env.write_text((project / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+        example = (project / ".env.example").read_text(encoding="utf-8")
+        env.write_text(example + dev_key_line(context), encoding="utf-8")
 
 
 def answers(context: Mapping[str, object]) -> dict[str, object]:
@@ -121,7 +136,7 @@ def main(context: Mapping[str, object], template_root: str) -> int:
     project = Path.cwd()
     render_service(project, context)
     remove(project, paths_to_remove(context))
-    write_env(project)
+    write_env(project, context)
     write_answers(project, context)
     note = init_git(project, context)
     print(next_steps(context) + (f"\n{note}" if note else ""))

@@ -53,8 +53,9 @@ CASES: dict[str, dict[str, str]] = {
         "entity_name": "category",
         "fields": "name:str(80):unique:index, code:str(4)?",
     },
-    "no_unique": {
+    "no_unique": {  # an open service: auth=none
         "project_name": "Plain Notes",
+        "auth": "none",
         "entity_name": "Note",
         "fields": "body:text, priority:int?",
     },

@@ -1,5 +1,6 @@
 """Hooks: every answer validated, hostile answers stay data, nothing left behind."""
 
+import base64
 import json
 import re
 import tomllib
@@ -80,13 +81,24 @@ def test_hook_reads_answers_only_as_json(hook: str) -> None:
     assert jinja_lines == expected[hook]
 
 
-def test_post_gen_writes_env_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("auth", ["none", "oidc"])
+def test_post_gen_writes_env_once(tmp_path: Path, auth: str) -> None:
     (tmp_path / ".env.example").write_text("DATABASE_URL=x\n", encoding="utf-8")
-    post_gen_project.write_env(tmp_path)
-    assert (tmp_path / ".env").read_text(encoding="utf-8") == "DATABASE_URL=x\n"
+    post_gen_project.write_env(tmp_path, {"auth": auth})
+    written = (tmp_path / ".env").read_text(encoding="utf-8")
+    assert written.startswith("DATABASE_URL=x\n")
+    assert ("AUTH_DEV_KEY=" in written) is (auth == "oidc")
     (tmp_path / ".env").write_text("mine\n", encoding="utf-8")
-    post_gen_project.write_env(tmp_path)
+    post_gen_project.write_env(tmp_path, {"auth": auth})
     assert (tmp_path / ".env").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_post_gen_dev_key_is_a_fresh_32_byte_seed_per_bake() -> None:
+    lines = [post_gen_project.dev_key_line({"auth": "oidc"}) for _ in range(2)]
+    seeds = [line.rpartition("AUTH_DEV_KEY=")[2].strip() for line in lines]
+    assert seeds[0] != seeds[1]
+    for seed in seeds:
+        assert len(base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4))) == 32
 
 
 def test_post_gen_answers_keep_public_answers_and_template() -> None:

@@ -20,19 +20,21 @@ OPTIONS: dict[str, list[Any]] = {
     "docker": [True, False],
     "ci": ["github", "gitlab", "none"],
     "python_version": ["3.11", "3.12", "3.13"],
+    "auth": ["oidc", "none"],
 }
 # Every pair of option values appears in at least one row (checked below).
-# database, id_type, pagination, soft_delete, docker, ci, python_version
+# database, id_type, pagination, soft_delete, docker, ci, python_version, auth
 PAIRWISE = [
-    ("sqlite", "uuid", "cursor", True, True, "gitlab", "3.11"),
-    ("postgresql", "int", "offset", False, False, "gitlab", "3.13"),
-    ("sqlite", "uuid", "offset", False, True, "github", "3.12"),
-    ("postgresql", "int", "cursor", True, False, "none", "3.12"),
-    ("sqlite", "uuid", "offset", True, True, "none", "3.13"),
-    ("postgresql", "uuid", "cursor", False, False, "github", "3.11"),
-    ("postgresql", "int", "offset", False, True, "none", "3.11"),
-    ("sqlite", "int", "cursor", True, False, "github", "3.13"),
-    ("postgresql", "int", "offset", False, True, "gitlab", "3.12"),
+    ("sqlite", "uuid", "cursor", True, True, "gitlab", "3.11", "oidc"),
+    ("postgresql", "int", "offset", False, False, "gitlab", "3.13", "none"),
+    ("sqlite", "uuid", "offset", False, True, "github", "3.12", "none"),
+    ("postgresql", "int", "cursor", True, False, "none", "3.12", "none"),
+    ("sqlite", "uuid", "offset", True, True, "none", "3.13", "none"),
+    ("postgresql", "uuid", "cursor", False, False, "github", "3.11", "oidc"),
+    ("postgresql", "int", "offset", False, True, "none", "3.11", "oidc"),
+    ("sqlite", "int", "cursor", True, False, "github", "3.13", "oidc"),
+    ("postgresql", "int", "offset", False, True, "gitlab", "3.12", "oidc"),
+    ("postgresql", "uuid", "cursor", False, True, "github", "3.11", "none"),
 ]
 FIELDS = "title:str(120):unique, price:decimal(8,2)?, due_at:datetime?, status:enum(open|done)=open"
 # On PostgreSQL the title is also searched (pg_trgm), so its plan test meets every option.
@@ -89,6 +91,7 @@ def test_pairwise_bake_keeps_only_chosen_files(pairwise: dict[int, Path], index:
         project / "compose.yaml": chosen["docker"],
         project / ".github" / "workflows" / "ci.yml": chosen["ci"] == "github",
         project / ".gitlab-ci.yml": chosen["ci"] == "gitlab",
+        core / "oidc.py": chosen["auth"] == "oidc",
     }
     assert {str(path): path.exists() for path in expected} == {
         str(p): v for p, v in expected.items()

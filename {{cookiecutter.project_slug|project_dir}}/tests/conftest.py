@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,6 +25,8 @@ from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
 )
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models import Base
+
+from .callers import client_for, settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +57,7 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     """Settings of the app under test."""
-    return Settings(database_url=SecretStr(database_url), bulk_max_items=5)
+    return settings_for(database_url, bulk_max_items=5)
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +128,7 @@ async def client(
     """An HTTP client whose requests run inside the test's transaction."""
     original = app.state.database, app.state.sessionmaker
     app.state.database, app.state.sessionmaker = RolledBackDatabase(connection), sessionmaker
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with client_for(app) as client:
         yield client
     app.state.database, app.state.sessionmaker = original
 
@@ -154,8 +156,8 @@ def live_url(database_url: str) -> Iterator[str]:
 @pytest.fixture
 async def live_client(live_url: str) -> AsyncIterator[AsyncClient]:
     """A client of an app on the live database; the tables are emptied afterwards."""
-    app = create_app(Settings(database_url=SecretStr(live_url)))
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    app = create_app(settings_for(live_url))
+    async with client_for(app) as client:
         yield client
     await app.state.engine.dispose()
     await empty_tables(live_url)

@@ -21,12 +21,12 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings, strategies
-from pydantic import SecretStr
 from schemathesis.config import SchemathesisConfig
 
-from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
+from . import conftest
+from .callers import full_access, settings_for
 from .conftest import ROOT, empty_tables
 
 pytestmark = pytest.mark.slow
@@ -44,8 +44,9 @@ FUZZ = settings(
 )
 # The app's own document, so that pytest knows the operations when it collects the tests;
 # the requests go to the server of the base_url fixture.
+APP = create_app(settings_for(conftest.test_database_url()))
 schema = schemathesis.openapi.from_dict(
-    create_app().openapi(),
+    APP.openapi(),
     config=SchemathesisConfig.from_path(str(ROOT / "schemathesis.toml")),
 )
 
@@ -60,7 +61,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(live_url: str) -> Iterator[str]:
     """The service on the live database, served by uvicorn on loopback."""
-    app = create_app(Settings(database_url=SecretStr(live_url)))
+    app = create_app(settings_for(live_url))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -80,7 +81,7 @@ def base_url(live_url: str) -> Iterator[str]:
 def test_every_operation_conforms_to_its_schema(
     case: schemathesis.Case[Any], base_url: str
 ) -> None:
-    case.call_and_validate(base_url=base_url)
+    case.call_and_validate(base_url=base_url, headers=full_access(APP))
 
 
 def test_create_read_update_delete_chains_conform(base_url: str, live_url: str) -> None:
@@ -89,6 +90,20 @@ def test_create_read_update_delete_chains_conform(base_url: str, live_url: str) 
             asyncio.run(empty_tables(live_url))
 
         def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
-            return {"base_url": base_url}
+            return {"base_url": base_url, "headers": full_access(APP)}
 
     Workflows.run(settings=settings(FUZZ, max_examples=30, stateful_step_count=6))
+{%- if cookiecutter.auth == "oidc" %}
+
+
+# Every path but the public probes, in every method (served or not) and phase.
+@schema.exclude(path_regex="^/health/").parametrize()
+@settings(FUZZ, max_examples=5)
+def test_every_operation_without_a_token_is_401(
+    case: schemathesis.Case[Any], base_url: str
+) -> None:
+    response = case.call(base_url=base_url, headers={"Authorization": ""})
+    assert response.status_code == 401, response.text
+    headers = {name.lower(): values for name, values in response.headers.items()}
+    assert headers["www-authenticate"][0].startswith("Bearer")
+{%- endif %}

@@ -1,11 +1,11 @@
 """Probes, request ids and the docs switch."""
 
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+
+from .callers import client_for, settings_for
 {%- if cookiecutter.database == "postgresql" %}
 
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:9/unreachable"
@@ -19,7 +19,7 @@ async def get(
     app: FastAPI, url: str, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], str]:
     """GET url from app; returns status, headers and body text."""
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with client_for(app) as client:
         response = await client.get(url, headers=headers)
     return response.status_code, dict(response.headers), response.text
 
@@ -35,7 +35,7 @@ async def test_ready_returns_200_when_database_answers(app: FastAPI) -> None:
 
 
 async def test_ready_returns_503_problem_when_database_unreachable() -> None:
-    settings = Settings(database_url=SecretStr(UNREACHABLE), db_connect_timeout=2)
+    settings = settings_for(UNREACHABLE, db_connect_timeout=2)
     app = create_app(settings)
     status, headers, text = await get(app, "/health/ready")
     await app.state.engine.dispose()

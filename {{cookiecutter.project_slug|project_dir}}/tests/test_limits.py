@@ -3,10 +3,11 @@
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+
+from .callers import client_for
 
 LIMIT = 2048
 
@@ -15,7 +16,7 @@ async def post(app: FastAPI, content: bytes | AsyncIterator[bytes]) -> tuple[int
     """POST content as JSON to a create route; returns status, content type and body."""
     url = next(path for path, item in app.openapi()["paths"].items() if "post" in item)
     headers = {"Content-Type": "application/json"}
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with client_for(app) as client:
         response = await client.post(url, content=content, headers=headers)
     return response.status_code, response.headers["content-type"], response.text
 

@@ -1,6 +1,9 @@
 """Application factory: `uvicorn {{ cookiecutter.package_name }}.main:create_app --factory`."""
 
 import gc
+{%- if cookiecutter.auth == "none" %}
+import logging
+{%- endif %}
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 {% set pkg = cookiecutter.package_name -%}
+{% set auth_imports = [pkg ~ ".core.oidc:TokenMiddleware", pkg ~ ".core.oidc:token_verifier"] if cookiecutter.auth == "oidc" else [] -%}
 {{ import_block(
     pkg,
     pkg ~ ":__version__",
@@ -22,10 +26,16 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.limits:BodySizeLimitMiddleware",
     pkg ~ ".core.logs:configure_logging",
     pkg ~ ".core.openapi:add_links",
+    pkg ~ ".core.openapi:add_security_responses",
     pkg ~ ".core.openapi:operation_id",
     pkg ~ ".registry:ROUTERS",
     pkg ~ ":custom",
+    *auth_imports,
 ) }}
+{%- if cookiecutter.auth == "none" %}
+
+logger = logging.getLogger(__name__)
+{%- endif %}
 
 
 @asynccontextmanager
@@ -45,6 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application from settings (read from the environment by default)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+{%- if cookiecutter.auth == "oidc" %}
+    verifier = token_verifier(settings)  # exits naming the auth settings that are missing
+{%- else %}
+    logger.warning("auth=none: this service is open, every request is served without a token")
+{%- endif %}
     docs = settings.docs_enabled
     app = FastAPI(
         title=settings.app_name,
@@ -62,18 +77,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     slots = settings.db_pool_size + settings.db_max_overflow
     app.state.database = Database(app.state.engine, slots, settings.db_pool_timeout)
     add_error_handlers(app)
+{%- if cookiecutter.auth == "oidc" %}
+    # Inside CORS, so a preflight is answered without a token and a 401 carries CORS headers.
+    public = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(TokenMiddleware, verifier=verifier, public=[url for url in public if url])
+{%- endif %}
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Content-Type", "If-Match", "If-None-Match", "X-Request-ID"],
-            expose_headers=["ETag", "Location", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "WWW-Authenticate", "X-Request-ID"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     for router in (*ROUTERS, *custom.ROUTERS):
         app.include_router(router)
-    app.openapi_schema = add_links(app.openapi())
+    app.openapi_schema = add_security_responses(add_links(app.openapi()))
     return app

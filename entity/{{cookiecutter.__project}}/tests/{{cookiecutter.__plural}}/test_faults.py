@@ -10,14 +10,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
 from sqlalchemy import make_url, text
 
-from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.postgresql import create_engine
 from {{ cookiecutter.package_name }}.main import create_app
 
+from ..callers import client_for, settings_for
 from ..conftest import empty_tables
 from .factories import CREATE, LIST, READ, create, path
 
@@ -66,12 +64,6 @@ class TcpProxy:
             writer.transport.abort()
 
 
-async def client_for(app: FastAPI) -> AsyncClient:
-    """A client that answers 500s instead of raising them."""
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    return AsyncClient(transport=transport, base_url="http://test")
-
-
 @pytest.fixture(autouse=True)
 async def _empty_live_tables(live_url: str) -> AsyncIterator[None]:
     """These tests commit through their own apps: start each one from empty tables."""
@@ -94,12 +86,12 @@ async def proxy(live_url: str) -> AsyncIterator[TcpProxy]:
 async def test_killed_connections_are_replaced(
     live_url: str, app: FastAPI, ping_idle_seconds: float
 ) -> None:
-    settings = Settings(database_url=SecretStr(live_url), db_ping_idle_seconds=ping_idle_seconds)
+    settings = settings_for(live_url, db_ping_idle_seconds=ping_idle_seconds)
     live = create_app(settings)
-    async with await client_for(live) as client:
+    async with client_for(live, raise_app_exceptions=False) as client:
         item = await create(client, app)
         reads = [path(app, LIST), path(app, READ, item["id"])]  # via Core; straight to asyncpg
-        admin = create_engine(Settings(database_url=SecretStr(live_url)))
+        admin = create_engine(settings_for(live_url))
         async with admin.connect() as connection:  # each waits up to 5 s for the backend to exit
             killed = await connection.scalar(
                 text(
@@ -115,11 +107,9 @@ async def test_killed_connections_are_replaced(
 
 
 async def test_exhausted_pool_answers_503_within_the_timeout(live_url: str, app: FastAPI) -> None:
-    settings = Settings(
-        database_url=SecretStr(live_url), db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5
-    )
+    settings = settings_for(live_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5)
     live = create_app(settings)
-    async with await client_for(live) as client:
+    async with client_for(live, raise_app_exceptions=False) as client:
         held = await live.state.engine.connect()
         started = time.monotonic()
         response = await client.get(path(app, LIST))
@@ -139,9 +129,9 @@ async def test_outage_is_503_then_recovers_with_every_acknowledged_write(
 ) -> None:
     via_proxy = make_url(live_url).set(host="127.0.0.1", port=proxy.port)
     url = via_proxy.render_as_string(hide_password=False)
-    settings = Settings(database_url=SecretStr(url), db_connect_timeout=1, db_pool_timeout=2)
+    settings = settings_for(url, db_connect_timeout=1, db_pool_timeout=2)
     live = create_app(settings)
-    async with await client_for(live) as client:
+    async with client_for(live, raise_app_exceptions=False) as client:
         acknowledged = await create(client, app)
         await proxy.cut()
         down = [
@@ -169,9 +159,9 @@ async def test_outage_is_503_then_recovers_with_every_acknowledged_write(
 
 
 async def test_pgbouncer_mode_serves_requests(live_url: str, app: FastAPI) -> None:
-    settings = Settings(database_url=SecretStr(live_url), db_statement_cache_size=0)
+    settings = settings_for(live_url, db_statement_cache_size=0)
     live = create_app(settings)
-    async with await client_for(live) as client:
+    async with client_for(live, raise_app_exceptions=False) as client:
         created = await create(client, app)
         url = path(app, READ, created["id"])
         statuses = [(await client.get(url)).status_code for _ in range(5)]

@@ -9,7 +9,7 @@ a bare 204, and 409s that name the taken field."""
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy.exc import IntegrityError
 
 {{ import_block(
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
     cookiecutter.package_name ~ ".core.config:Settings",
     cookiecutter.package_name ~ ".core.errors:unique_violation_columns",
     cookiecutter.package_name ~ ".main:create_app",
+    "..callers:client_for",
     factories ~ "BULK",
     factories ~ "DELETE",
     factories ~ "LIST",
@@ -112,7 +113,7 @@ async def test_cors_preflight_allows_if_none_match(settings: Settings) -> None:
         "Access-Control-Request-Method": "GET",
         "Access-Control-Request-Headers": "if-none-match",
     }
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with client_for(app) as client:
         response = await client.options(path(app, READ, MISSING_ID), headers=headers)
     await app.state.engine.dispose()
     assert response.status_code == 200, response.text

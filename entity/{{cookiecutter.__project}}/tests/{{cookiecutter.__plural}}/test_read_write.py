@@ -9,10 +9,11 @@ import logging
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }} import service
 
+from ..callers import client_for
 from .factories import (
     DELETE,
     FIELDS,
@@ -185,9 +186,8 @@ async def test_unexpected_error_returns_500_problem_without_internals(
     monkeypatch.setattr(service, "get", broken)
     handler = Recorder()
     logging.getLogger("{{ cookiecutter.package_name }}").addHandler(handler)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with AsyncClient(transport=transport, base_url="http://test") as raw:
+        async with client_for(app, raise_app_exceptions=False) as raw:
             response = await raw.get(path(app, READ, MISSING_ID))
     finally:
         logging.getLogger("{{ cookiecutter.package_name }}").removeHandler(handler)

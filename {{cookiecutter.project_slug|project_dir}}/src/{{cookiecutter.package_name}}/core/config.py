@@ -8,6 +8,13 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import DEFAULT_URL, normalise_url
+{%- if cookiecutter.auth == "oidc" %}
+
+# Algorithms whose signatures a public key verifies (RFC 7518, RFC 8037).
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+{%- endif %}
 
 
 class Settings(BaseSettings):
@@ -16,6 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     app_name: str = {{ cookiecutter.project_name|pystr }}
+    environment: Literal["development", "production"] = "production"
     debug: bool = False
     docs_enabled: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -39,6 +47,24 @@ class Settings(BaseSettings):
 
     bulk_max_items: int = Field(default=100, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies: 413")
+{%- if cookiecutter.auth == "oidc" %}
+
+    auth_issuer: str | None = Field(default=None, description="The tokens' iss, exactly")
+    auth_audience: str | None = Field(default=None, description="The tokens' aud: this API")
+    auth_jwks_url: str | None = Field(
+        default=None, description="Unset: the jwks_uri of the issuer's OpenID configuration"
+    )
+    auth_algorithms: Annotated[list[str], NoDecode] = ["RS256", "ES256", "EdDSA"]
+    auth_leeway_seconds: float = Field(default=30, ge=0, le=300, description="Clock skew")
+    auth_scope_claims: Annotated[list[str], NoDecode] = ["scope", "scp"]
+    auth_jwks_cooldown_seconds: float = Field(
+        default=60, ge=0, description="At most one key set fetch per this many seconds"
+    )
+    auth_jwks_timeout_seconds: float = Field(default=5, gt=0)
+    auth_dev_key: SecretStr | None = Field(
+        default=None, description="Development only: the key `make token` signs with"
+    )
+{%- endif %}
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -57,6 +83,30 @@ class Settings(BaseSettings):
             msg = "list the allowed origins explicitly, e.g. https://app.example.com"
             raise ValueError(msg)
         return value
+
+
+{%- if cookiecutter.auth == "oidc" %}
+
+    @field_validator("auth_algorithms", "auth_scope_claims", mode="before")
+    @classmethod
+    def _split_words(cls, value: object) -> object:
+        """Read a list from a comma- or space-separated string."""
+        if isinstance(value, str):
+            return value.replace(",", " ").split()
+        return value
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        """Only signatures that a public key checks: never `none`, never a shared secret."""
+        if unknown := [name for name in value if name not in ASYMMETRIC_ALGORITHMS]:
+            known = " ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            msg = f"{' '.join(unknown)} is not accepted; choose from {known}, e.g. RS256,ES256"
+            raise ValueError(msg)
+        if not value:
+            raise ValueError("name at least one algorithm, e.g. RS256,ES256")
+        return value
+{%- endif %}
 
 
 def describe(error: ValidationError) -> str:

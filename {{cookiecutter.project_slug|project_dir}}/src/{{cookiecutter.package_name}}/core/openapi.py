@@ -12,6 +12,14 @@ from typing import Any
 from fastapi.routing import APIRoute
 
 LINKS_FROM = "x-links-from"
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+CHALLENGE = {"WWW-Authenticate": {"description": "RFC 6750", "schema": {"type": "string"}}}
+# What an operation with a security requirement may also answer, before its own checks.
+SECURITY_RESPONSES = {
+    "401": {"description": "No valid bearer token", "headers": CHALLENGE, "content": PROBLEM},
+    "403": {"description": "The token lacks the scope", "headers": CHALLENGE, "content": PROBLEM},
+    "503": {"description": "The identity provider's keys are unavailable", "content": PROBLEM},
+}
 CREATED_ID = "$response.body#/id"
 
 
@@ -48,4 +56,14 @@ def add_links(schema: dict[str, Any]) -> dict[str, Any]:
             success = next(code for code in ("201", "200") if code in responses)
             links = responses[success].setdefault("links", {})
             links[target] = {"operationId": target, **link}
+    return schema
+
+
+def add_security_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with 401, 403 and 503 documented on every operation that needs a token."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("security"):
+                for status, response in SECURITY_RESPONSES.items():
+                    operation["responses"].setdefault(status, response)
     return schema

@@ -5,16 +5,20 @@ from typing import Annotated, NoReturn
 from uuid import UUID
 {%- endif %}
 
-from fastapi import HTTPException, Path
+from fastapi import HTTPException, Path, Security
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.convertors import Convertor
 
+from ..core.auth import authorized, read_scope, write_scope
 from . import service
 from .schemas import Read
 from .service import Id
 
 NAME = "{{ cookiecutter.__entity|replace("_", " ") }}"  # in messages
 ID = "{{ cookiecutter.__entity }}_id"  # the path parameter of an item
+# The scopes of the routes: every GET needs READ's, every write WRITE's.
+READ = Security(authorized, scopes=[read_scope("{{ cookiecutter.__plural_path }}")])
+WRITE = Security(authorized, scopes=[write_scope("{{ cookiecutter.__plural_path }}")])
 {%- if cookiecutter.id_type == "uuid" %}
 ItemId = Annotated[UUID, Path(alias=ID, description="Primary key")]
 ParentId = Annotated[UUID, Path(description="Primary key of the parent")]

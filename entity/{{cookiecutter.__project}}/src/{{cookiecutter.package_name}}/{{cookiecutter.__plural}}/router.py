@@ -15,7 +15,16 @@ from ..core.errors import problem_responses
 from ..core.models import Base
 from ..core.references import row_exists
 from . import service
-from .dependencies import ID, IdConvertor, ItemId, ParentId, get_or_404, raise_missing_or_stale
+from .dependencies import (
+    ID,
+    READ,
+    WRITE,
+    IdConvertor,
+    ItemId,
+    ParentId,
+    get_or_404,
+    raise_missing_or_stale,
+)
 from .schemas import Create, ListParams, Read, Update
 from .service import Page
 
@@ -30,6 +39,7 @@ ITEM = COLLECTION + "/{" + ID + ":" + ID + "}"
 @router.post(
     COLLECTION,
     status_code=201,
+    dependencies=[WRITE],
     responses=problem_responses(400, 409, 413, 422),
     openapi_extra=openapi.body_links(PARENTS),
 )
@@ -48,7 +58,12 @@ async def create_{{ one }}(
     return item
 
 
-@router.post(COLLECTION + "/bulk", status_code=201, responses=problem_responses(400, 409, 413, 422))
+@router.post(
+    COLLECTION + "/bulk",
+    status_code=201,
+    dependencies=[WRITE],
+    responses=problem_responses(400, 409, 413, 422),
+)
 async def create_{{ many }}(
     body: Annotated[list[Create], Body(min_length=1)],
     database: DatabaseDep,
@@ -61,7 +76,7 @@ async def create_{{ many }}(
         return await service.create_many(connection, items=body)
 
 
-@router.get(COLLECTION, responses=problem_responses(422))
+@router.get(COLLECTION, dependencies=[READ], responses=problem_responses(422))
 async def list_{{ many }}(
     params: Annotated[ListParams, Query()],
     database: DatabaseDep,
@@ -85,6 +100,7 @@ async def list_of_parent(
 
 @router.get(
     "/{{ ref.target_path }}/{{ '{' }}{{ ref.target }}_id{{ '}' }}" + COLLECTION,
+    dependencies=[READ],
     responses=problem_responses(404, 422),
     openapi_extra=openapi.path_link("create_{{ ref.target }}", "{{ ref.target }}_id"),
 )
@@ -99,7 +115,7 @@ async def list_{{ many }}_of_{{ ref.target }}(
 {%- endfor %}
 
 
-@router.get(ITEM, responses={**NOT_MODIFIED, **problem_responses(404, 422)})
+@router.get(ITEM, dependencies=[READ], responses={**NOT_MODIFIED, **problem_responses(404, 422)})
 async def read_{{ one }}(
     item_id: ItemId,
     database: DatabaseDep,
@@ -116,7 +132,7 @@ async def read_{{ one }}(
     return item
 
 
-@router.put(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
+@router.put(ITEM, dependencies=[WRITE], responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def replace_{{ one }}(
     item_id: ItemId,
     body: Create,
@@ -128,7 +144,7 @@ async def replace_{{ one }}(
     return await _write(item_id, body.model_dump(by_alias=True), database, versions, response)
 
 
-@router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
+@router.patch(ITEM, dependencies=[WRITE], responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def update_{{ one }}(
     item_id: ItemId,
     body: Update,
@@ -160,6 +176,7 @@ async def _write(
     ITEM,
     status_code=204,
     response_class=Response,
+    dependencies=[WRITE],
     responses=problem_responses(404, 409, 412, 422),  # 409: rows reference it (restrict)
 )
 async def delete_{{ one }}(
