@@ -38,11 +38,23 @@ def template_root() -> str:
 
 
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
-    """The parsed fields of the entity, rendered for the chosen database and options; a
-    reference to a table created later gets its foreign key by ALTER (use_alter)."""
+    """The parsed fields of the entity that requests send, rendered for the chosen database
+    and options (a claim field is the server's: `entity_claim`); a reference to a table
+    created later gets its foreign key by ALTER (use_alter)."""
     fields = _parse(str(context["fields"]), context["__entity_class"], context["__table"], context)
     forward = {ref["column"] for ref in context.get("__refs", []) if ref["forward"]}
-    return [replace(field, use_alter=field.name in forward) for field in fields]
+    scope = next((field.name for field in fields if field.kind == "claim"), "")
+    return [
+        replace(field, use_alter=field.name in forward, scope=scope)
+        for field in fields
+        if field.kind != "claim"
+    ]
+
+
+def entity_claim(context: Mapping[str, Any]) -> Field | None:
+    """The entity's claim field (`owner:claim(sub)`), whose column scopes its rows, or None."""
+    fields = _parse(str(context["fields"]), context["__entity_class"], context["__table"], context)
+    return next((field for field in fields if field.kind == "claim"), None)
 
 
 def _parse(text: str, class_name: str, table: str, context: Mapping[str, Any]) -> list[Field]:
@@ -160,6 +172,7 @@ class CrudExtension(Extension):
             parent_links=parent_links,
             template_root=template_root,
             entity_fields=entity_fields,
+            entity_claim=entity_claim,
             import_block=import_block,
             dunder_all=dunder_all,
             model_imports=model_imports,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crudgen.field_dsl import ON_DELETE, FieldBase, _py_str
+from crudgen.field_dsl import CLAIM_LENGTH, ON_DELETE, FieldBase, _py_str
 from crudgen.pyfmt import Arg, Call
 
 _SA_ARGS = {
@@ -29,6 +29,8 @@ class Column(FieldBase):
         """SQLAlchemy type of the column; the migration spells enum values out."""
         if self.database == "sqlite" and self.kind in _SQLITE_TYPES:
             return _SQLITE_TYPES[self.kind][migration](self)
+        if self.kind == "claim":
+            return Call("sa.String", (str(CLAIM_LENGTH),))
         if self.kind == "ref":
             integer = "sa.Integer" if self.database == "sqlite" else "sa.BigInteger"
             return Call(integer if self.id_type == "int" else "sa.Uuid", ())
@@ -59,8 +61,9 @@ class Column(FieldBase):
         column_name = [f'"{self.name}"'] if self.attr != self.name else []
         args: list[Arg] = [*column_name, self.sa_type()]
         args += [self.foreign_key] if self.kind == "ref" else []
-        args += ["unique=True"] if self.unique and not self.partial_unique else []
+        args += ["unique=True"] if self.unique and not self.index_unique else []
         args += ["index=True"] if self.plain_index else []
+        args += [f'info={{"claim": "{self.claim}"}}'] if self.kind == "claim" else []
         if self.server_default is not None:
             args.append(f"server_default={self.server_default}")
         return Call(f"{self.attr}: Mapped[{self.annotation}] = mapped_column", tuple(args))
@@ -80,34 +83,47 @@ class Column(FieldBase):
         return self.unique and self.soft_delete
 
     @property
+    def index_unique(self) -> bool:
+        """Unique through a unique index of the table's own: among live rows (soft delete),
+        or for each value of the entity's claim (rows scoped by a claim: one caller's
+        values never collide with, nor reveal, another's)."""
+        return self.unique and (self.soft_delete or bool(self.scope))
+
+    @property
     def plain_index(self) -> bool:
         """Whether the column gets an ordinary (possibly unique) index; a sortable column's
         (column, id) sort index serves its filters, so a plain one would be redundant."""
-        return self.index and not self.partial_unique and (self.unique or not self.sortable)
+        return self.index and not self.index_unique and (self.unique or not self.sortable)
 
-    def _live_rows_index(self, head: str, *args: str) -> Call:
-        where = f'{self.database}_where=sa.text("deleted_at IS NULL")'
-        return Call(head, (*args, "unique=True", where))
+    def _unique_index(self, head: str, name: str, *args: str) -> Call:
+        where = (f'{self.database}_where=sa.text("deleted_at IS NULL")',) if self.soft_delete else ()
+        return Call(head, (name, *args, "unique=True", *where))
+
+    @property
+    def _unique_columns(self) -> tuple[str, ...]:
+        return (self.scope, self.name) if self.scope else (self.name,)
 
     @property
     def table_index(self) -> Call | None:
-        """The model's partial unique sa.Index (soft delete), else None."""
-        if not self.partial_unique:
+        """The model's unique sa.Index (index_unique), else None."""
+        if not self.index_unique:
             return None
-        return self._live_rows_index("sa.Index", f'"uq_{self.table}_{self.name}"', f'"{self.name}"')
+        columns = tuple(f'"{column}"' for column in self._unique_columns)
+        return self._unique_index("sa.Index", f'"uq_{self.table}_{self.name}"', *columns)
 
     @property
     def migration_live_index(self) -> Call | None:
-        """op.create_index(...) of the partial unique index, else None."""
-        if not self.partial_unique:
+        """op.create_index(...) of the unique index (index_unique), else None."""
+        if not self.index_unique:
             return None
-        args = (f'op.f("uq_{self.table}_{self.name}")', f'"{self.table}"', f'["{self.name}"]')
-        return self._live_rows_index("op.create_index", *args)
+        columns = "[" + ", ".join(f'"{column}"' for column in self._unique_columns) + "]"
+        name = f'op.f("uq_{self.table}_{self.name}")'
+        return self._unique_index("op.create_index", name, f'"{self.table}"', columns)
 
     @property
     def migration_constraint(self) -> Call | None:
         """A UniqueConstraint for a unique column without an index, else None."""
-        if not self.unique or self.index or self.partial_unique:
+        if not self.unique or self.index or self.index_unique:
             return None
         return Call(
             "sa.UniqueConstraint", (f'"{self.name}"', f'name=op.f("uq_{self.table}_{self.name}")')

@@ -79,7 +79,10 @@ KINDS: dict[str, Kind] = {
     "enum": Kind("{enum}", "sa.Enum", "{enum}", (), ("eq",), False, "", -1),
     # a reference: the column `<name>_id` takes the target's id type (REF_KINDS)
     "ref": Kind("", "", "", (), ("eq",), False, "", 1),
+    # a token claim (`owner:claim(sub)`): filled by the server, never sent; it scopes the rows
+    "claim": Kind("str", "sa.String", "str", (), (), False, "", 1),
 }  # fmt: skip
+CLAIM_LENGTH = 255  # the column of a claim: subjects and tenant ids are short strings
 # What a reference column is, by the project's id type: the same as the target's id.
 REF_KINDS: dict[str, Kind] = {
     "uuid": Kind("UUID", "sa.Uuid", "UuidText", (), ("eq",), False, ""),
@@ -108,6 +111,7 @@ class FieldBase:
     use_alter: bool = False  # a reference to a table created later (a cycle's nullable link)
     id_type: str = "uuid"  # the project's id type, which references take
     search: bool = False  # a trigram index serves its `_contains` filter (PostgreSQL)
+    scope: str = ""  # the entity's claim column, when its rows are scoped by one
 
     @property
     def spec(self) -> Kind:
@@ -118,6 +122,11 @@ class FieldBase:
     def target(self) -> str:
         """The entity a reference points at, as written (`Author`); "" for other kinds."""
         return self.args[0] if self.kind == "ref" else ""
+
+    @property
+    def claim(self) -> str:
+        """The token claim a claim field is filled from (`sub`); "" for other kinds."""
+        return self.args[0] if self.kind == "claim" else ""
 
     @property
     def target_table(self) -> str:

@@ -137,11 +137,20 @@ def field_errors(text: object) -> list[str]:
     if not isinstance(text, str) or not text.strip():
         return [f"fields: {text!r} — give at least one field; e.g. {EXAMPLE!r}"]
     errors: list[str] = []
+    claims: list[str] = []
     for number, (column, item) in enumerate(split_items(text), start=1):
         try:
-            _parse_item(item, "Entity", "entity")
+            field = _parse_item(item, "Entity", "entity")
         except FieldsError as exc:
             errors.append(f"fields: {item!r} (item {number}, column {column}) — {exc}")
+            continue
+        if field.kind == "claim":
+            claims.append(item)
+    if len(claims) > 1:
+        errors.append(
+            f"fields: {', '.join(map(repr, claims))} — an entity's rows are scoped by one claim; "
+            f"keep one, e.g. {claims[0]!r}"
+        )
     return errors
 
 
@@ -163,7 +172,12 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
     if kind not in KINDS:
         raise FieldsError(_unknown_kind(name, kind))
     raw_args = match["args"]
-    args = _parse_ref(name, raw_args) if kind == "ref" else _parse_args(name, kind, raw_args)
+    if kind == "ref":
+        args = _parse_ref(name, raw_args)
+    elif kind == "claim":
+        args = _parse_claim(name, raw_args)
+    else:
+        args = _parse_args(name, kind, raw_args)
     mods = [m.strip() for m in (match["mods"] or "").split(":")[1:]]
     for mod in mods:
         if mod not in MODIFIERS:
@@ -186,6 +200,7 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         search="search" in mods,
     )
     _check_rules(field, name, rules)
+    _check_claim(field, mods, match["default"])
     _check_modifiers(field)
     if match["default"] is not None:
         field = _with_default(field, match["default"])
@@ -235,6 +250,31 @@ def _parse_ref(name: str, raw: str | None) -> tuple[str, ...]:
             f"what it points at; e.g. '{bare}:ref({target})'"
         )
     return (target,)
+
+
+_CLAIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:/-]*$")
+
+
+def _parse_claim(name: str, raw: str | None) -> tuple[str, ...]:
+    """`claim(sub)`: the token claim whose value fills the column and scopes the rows."""
+    claim = (raw or "").strip()
+    if not _CLAIM.match(claim):
+        raise FieldsError(
+            f"claim needs the token claim that fills it; e.g. '{name}:claim(sub)' or "
+            "'tenant:claim(org_id)'"
+        )
+    return (claim,)
+
+
+def _check_claim(field: Field, mods: list[str], default: str | None) -> None:
+    """A claim field is the caller's value, always there: no '?', modifier or default."""
+    if field.kind != "claim":
+        return
+    if field.nullable or mods or default is not None:
+        raise FieldsError(
+            "a claim field is filled from the caller's token: it takes no '?', modifier or "
+            f"default (its list indexes start with it); e.g. '{field.name}:claim({field.claim})'"
+        )
 
 
 def _check_rules(field: Field, name: str, rules: list[str]) -> None:
@@ -367,14 +407,16 @@ def _live_rows(soft_delete: bool, database: str) -> tuple[str, ...]:
 
 
 def sort_indexes(
-    fields: list[Field], table: str, *, soft_delete: bool, database: str
+    fields: list[Field], table: str, *, soft_delete: bool, database: str, scope: str = ""
 ) -> list[Call]:
     """One sa.Index per sort key on (key, id), the order of a list page with its tie-breaker:
     no sort the API offers scans the table; then a trigram index per `:search` field. Under
-    soft delete, over live rows only."""
+    soft delete, over live rows only; rows scoped by a claim column: (scope, key, id), since
+    every list is one caller's rows."""
     live = _live_rows(soft_delete, database)
+    head = (f'"{scope}"',) if scope else ()
     indexes = [
-        Call("sa.Index", (f'"{sort_index_name(table, key)}"', f'"{key}"', '"id"', *live))
+        Call("sa.Index", (f'"{sort_index_name(table, key)}"', *head, f'"{key}"', '"id"', *live))
         for key in sort_keys(fields)
     ]
     for field in fields:
@@ -396,14 +438,15 @@ def _trigram(field: Field) -> tuple[str, ...]:
 
 
 def migration_sort_indexes(
-    fields: list[Field], table: str, *, soft_delete: bool, database: str
+    fields: list[Field], table: str, *, soft_delete: bool, database: str, scope: str = ""
 ) -> list[tuple[Call, Call]]:
     """(op.create_index, op.drop_index) pairs of the sort indexes, for the migration."""
     live = _live_rows(soft_delete, database)
+    head = f'"{scope}", ' if scope else ""
     pairs = []
     for key in sort_keys(fields):
         name = f'op.f("{sort_index_name(table, key)}")'
-        columns = (name, f'"{table}"', f'["{key}", "id"]', "unique=False")
+        columns = (name, f'"{table}"', f'[{head}"{key}", "id"]', "unique=False")
         create = Call("op.create_index", (*columns, *live))
         pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
     for field in fields:

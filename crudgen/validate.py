@@ -330,6 +330,12 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
         better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
         if rule is None and (unstorable := _database_rule(field, item, database)):
             rule, better = unstorable
+        if rule is None and field.search and any(f.kind == "claim" for _, f in parsed):
+            rule = (
+                "':search' cannot serve rows scoped by a claim: its trigram index cannot start "
+                "with the claim column, as every list index of the entity must"
+            )
+            better = item.replace(":search", "")
         if rule:
             errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
     return errors
@@ -477,4 +483,17 @@ def validate_context(ctx: Mapping[str, object]) -> list[str]:
         errors += [e for item in split_declarations(more) for e in _declaration_errors(item, ctx)]
     elif more is not None:
         errors.append(_error("more_entities", more, "give text", ENTITIES_EXAMPLE))
-    return errors + _length_errors(ctx) + spec_errors(ctx)
+    return errors + _length_errors(ctx) + spec_errors(ctx) + _claim_errors(ctx)
+
+
+def _claim_errors(ctx: Mapping[str, object]) -> list[str]:
+    """A claim field scopes rows by the caller's token, which only auth=oidc has."""
+    if ctx.get("auth", "oidc") == "oidc":
+        return []
+    return [
+        _error(key, field.name + f":claim({field.claim})", "claim fields need auth=oidc "
+               "(a token to take the claim from)", "auth=oidc")
+        for key, entity in _spec_entities(ctx)
+        for _, field in _parsed_items(entity.fields)
+        if field.kind == "claim"
+    ]  # fmt: skip

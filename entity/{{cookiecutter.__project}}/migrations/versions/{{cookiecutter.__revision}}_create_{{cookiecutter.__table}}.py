@@ -1,8 +1,9 @@
 {%- set fields = entity_fields(cookiecutter) -%}
+{%- set claim = entity_claim(cookiecutter) -%}
 {%- set table = cookiecutter.__table -%}
 {%- set timestamp = "sa.DateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
 {%- set forward = cookiecutter.__refs|selectattr("forward")|map(attribute="column")|list -%}
-{%- set sort_indexes = migration_sort_indexes(fields, table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database) -%}
+{%- set sort_indexes = migration_sort_indexes(fields, table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database, scope=claim.name if claim else "") -%}
 """Create the {{ table }} table.
 
 Revision ID: {{ cookiecutter.__revision }}
@@ -30,6 +31,9 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
 {%- else %}
         sa.Column("id", sa.Integer(), nullable=False),
+{%- endif %}
+{%- if claim %}
+{{ claim.migration_column|layout(8, ",") }}
 {%- endif %}
 {%- for field in fields %}
 {{ field.migration_column|layout(8, ",") }}

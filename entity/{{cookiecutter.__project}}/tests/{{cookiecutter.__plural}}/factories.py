@@ -24,6 +24,9 @@ UPDATE = "update_{{ one }}"
 DELETE = "delete_{{ one }}"
 ID = "{{ one }}_id"
 {{ python_list("FIELDS", fields|map(attribute="name"))|layout }}
+{%- set claim = entity_claim(cookiecutter) %}
+# Columns the server fills from the caller's token, never the body (claim fields).
+OWNED: dict[str, str] = {{ '{"' ~ claim.name ~ '": "' ~ claim.claim ~ '"}' if claim else "{}" }}
 {%- if cookiecutter.id_type == "uuid" %}
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 {%- else %}

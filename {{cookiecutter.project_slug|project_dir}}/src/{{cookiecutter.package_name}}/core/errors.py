@@ -143,8 +143,16 @@ def unique_violation_columns(exc: IntegrityError) -> list[str]:
     if getattr(error, "sqlstate", None) == UNIQUE_VIOLATION and constraint:
         return constraint_columns(constraint)
     if found := SQLITE_UNIQUE.match(str(error)):
-        return [column.rpartition(".")[2] for column in found["columns"].split(", ")]
+        named = [column.partition(".") for column in found["columns"].split(", ")]
+        return [column for table, _, column in named if not _is_claim(table, column)]
     return []
+
+
+def _is_claim(table: str, column: str) -> bool:
+    """Whether table.column is a claim column: the caller's own, never a field they sent
+    (a value unique per claim value names only the field)."""
+    known = Base.metadata.tables.get(table)
+    return known is not None and column in known.c and "claim" in known.c[column].info
 
 
 def constraint_columns(name: str) -> list[str]:
@@ -152,7 +160,7 @@ def constraint_columns(name: str) -> list[str]:
     for table in Base.metadata.tables.values():
         for unique in (*table.constraints, *table.indexes):
             if isinstance(unique, UniqueConstraint | Index) and unique.name == name:
-                return [column.name for column in unique.columns]
+                return [column.name for column in unique.columns if "claim" not in column.info]
     return []
 
 

@@ -9,7 +9,9 @@ exists for the database, so parents are checked and delete rules applied here:
 - `cascade` soft-deletes the live children (and theirs, by their own rules);
 - `set_null` clears the reference in the live children.
 
-Children whose reference is cleared get a new version, so their ETags change too.
+Children whose reference is cleared get a new version, so their ETags change too. A parent
+the caller cannot see (another caller's row, when rows are scoped by a claim: core/rows.py)
+is a missing parent, the same 422.
 """
 
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -22,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from {{ cookiecutter.package_name }}.core.models import Base
+from {{ cookiecutter.package_name }}.core.rows import RowScope, claim_columns, live, visible
 
 FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 SQLITE_FOREIGN_KEY = "FOREIGN KEY constraint failed"
@@ -48,13 +51,17 @@ class ParentsRefused(Exception):
     """The database refused a write of rows into table for a foreign key. Which parents
     are missing is looked up once the write's transaction has rolled back (`resolve`)."""
 
-    def __init__(self, table: sa.FromClause, rows: Sequence[Mapping[str, Any]], bulk: bool) -> None:
+    def __init__(
+        self, table: sa.FromClause, rows: Sequence[Mapping[str, Any]], bulk: bool, scope: RowScope
+    ) -> None:
         super().__init__("missing parents")
-        self.table, self.rows, self.bulk = table, rows, bulk
+        self.table, self.rows, self.bulk, self.scope = table, rows, bulk, scope
 
     async def resolve(self, connection: AsyncConnection) -> MissingParents:
         """The missing parents, looked up on connection."""
-        missing = await missing_parents(connection, self.table, self.rows, bulk=self.bulk)
+        missing = await missing_parents(
+            connection, self.table, self.rows, bulk=self.bulk, scope=self.scope
+        )
         return missing or MissingParents([["body"]], [])
 
 
@@ -79,11 +86,6 @@ def is_foreign_key_violation(exc: IntegrityError) -> bool:
     )
 
 
-def _live(table: sa.FromClause) -> list[sa.ColumnElement[bool]]:
-    """The rows of table that are not soft-deleted (all of them without soft delete)."""
-    return [table.c.deleted_at.is_(None)] if "deleted_at" in table.c else []
-
-
 def _referencing(table: sa.FromClause) -> list[sa.ForeignKey]:
     """Every foreign key of every mapped table that points at table, in a stable order."""
     keys = [
@@ -95,9 +97,11 @@ def _referencing(table: sa.FromClause) -> list[sa.ForeignKey]:
     return keys
 
 
-async def row_exists(connection: AsyncConnection, table: sa.FromClause, row_id: Any) -> bool:
-    """Whether table has a live row with this id."""
-    query = sa.select(table.c.id).where(table.c.id == row_id, *_live(table))
+async def row_exists(
+    connection: AsyncConnection, table: sa.FromClause, row_id: Any, *, scope: RowScope
+) -> bool:
+    """Whether table has a row with this id that the caller may see."""
+    query = sa.select(table.c.id).where(table.c.id == row_id, *visible(table, scope))
     return (await connection.execute(query)).first() is not None
 
 
@@ -107,14 +111,17 @@ async def missing_parents(
     rows: Sequence[Mapping[str, Any]],
     *,
     bulk: bool,
+    scope: RowScope,
 ) -> MissingParents | None:
-    """The references in rows (a write into table) that name no live parent, or None."""
+    """The references in rows (a write into table) that name no parent the caller may see,
+    or None."""
     locations: list[list[str | int]] = []
     targets: list[str] = []
     for index, row in enumerate(rows):
         for key in sorted(table.foreign_keys, key=lambda key: key.parent.name):
             value = row.get(key.parent.name)
-            if value is not None and not await row_exists(connection, key.column.table, value):
+            parent = key.column.table
+            if value is not None and not await row_exists(connection, parent, value, scope=scope):
                 locations.append(
                     ["body", index, key.parent.name] if bulk else ["body", key.parent.name]
                 )
@@ -124,9 +131,11 @@ async def missing_parents(
 
 @cache
 def parents_checked_after_write(table: sa.FromClause) -> bool:
-    """Whether a parent of table can be soft-deleted, which its foreign keys cannot see: then
-    `parents_checked` looks for the parents after the write, in the write's transaction."""
-    return any(_live(key.column.table) for key in table.foreign_keys)
+    """Whether a parent of table can be soft-deleted or another caller's, which its foreign
+    keys cannot see: then `parents_checked` looks for the parents after the write, in the
+    write's transaction."""
+    parents = [key.column.table for key in table.foreign_keys]
+    return any(live(parent) or claim_columns(parent) for parent in parents)
 
 
 @asynccontextmanager
@@ -135,6 +144,7 @@ async def parents_checked(
     table: sa.FromClause,
     rows: Sequence[Mapping[str, Any]],
     *,
+    scope: RowScope,
     bulk: bool = False,
 ) -> AsyncIterator[None]:
     """Around a write of rows into table: a reference to a parent that does not exist
@@ -146,10 +156,10 @@ async def parents_checked(
         yield
     except IntegrityError as error:
         if is_foreign_key_violation(error):
-            raise ParentsRefused(table, rows, bulk) from error
+            raise ParentsRefused(table, rows, bulk, scope) from error
         raise
     if parents_checked_after_write(table) and (
-        missing := await missing_parents(connection, table, rows, bulk=bulk)
+        missing := await missing_parents(connection, table, rows, bulk=bulk, scope=scope)
     ):
         raise missing
 
@@ -169,7 +179,7 @@ async def _apply(
 ) -> None:
     for key in _referencing(table):
         child = key.parent.table
-        match = sa.and_(key.parent.in_(ids), *_live(child))
+        match = sa.and_(key.parent.in_(ids), *live(child))
         rule = (key.ondelete or "NO ACTION").upper()
         if rule == "SET NULL":
             changes = {
@@ -204,7 +214,7 @@ async def referencing_tables(
     for key in _referencing(table):
         child = key.parent.table
         rule = (key.ondelete or "NO ACTION").upper()
-        query = sa.select(child.c.id).where(key.parent == row_id, *_live(child))
+        query = sa.select(child.c.id).where(key.parent == row_id, *live(child))
         if rule in ("RESTRICT", "NO ACTION"):
             if (await connection.execute(query.limit(1))).first():
                 found.append(child.name)

@@ -1,24 +1,24 @@
 """Path parameters and lookups of the /{{ cookiecutter.__plural_path }} routes."""
 
+from functools import cache
 from typing import Annotated, NoReturn
 {%- if cookiecutter.id_type == "uuid" %}
 from uuid import UUID
 {%- endif %}
 
-from fastapi import HTTPException, Path, Security
+from fastapi import Depends, HTTPException, Path, Security
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.convertors import Convertor
 
-from ..core.auth import authorized, read_scope, write_scope
+from ..core.auth import Caller, authorized, read_scope, write_scope
+from ..core.rows import RowScope, claims_needed, row_scope
 from . import service
+from .models import Model
 from .schemas import Read
 from .service import Id
 
 NAME = "{{ cookiecutter.__entity|replace("_", " ") }}"  # in messages
 ID = "{{ cookiecutter.__entity }}_id"  # the path parameter of an item
-# The scopes of the routes: every GET needs READ's, every write WRITE's.
-READ = Security(authorized, scopes=[read_scope("{{ cookiecutter.__plural_path }}")])
-WRITE = Security(authorized, scopes=[write_scope("{{ cookiecutter.__plural_path }}")])
 {%- if cookiecutter.id_type == "uuid" %}
 ItemId = Annotated[UUID, Path(alias=ID, description="Primary key")]
 ParentId = Annotated[UUID, Path(description="Primary key of the parent")]
@@ -26,6 +26,33 @@ ParentId = Annotated[UUID, Path(description="Primary key of the parent")]
 ItemId = Annotated[int, Path(alias=ID, ge=1, le=2**63 - 1, description="The id")]
 ParentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The parent's id")]
 {%- endif %}
+
+
+@cache
+def scoping_claims() -> list[str]:
+    """The claims that scope the rows these routes read: this table's and its parents'
+    (looked up once every table is mapped)."""
+    table = Model.__table__
+    return claims_needed([table, *(key.column.table for key in table.foreign_keys)])
+
+
+async def reader(
+    caller: Annotated[Caller, Security(authorized, scopes=[read_scope("{{ cookiecutter.__plural_path }}")])],
+) -> RowScope:
+    """The rows the caller may read, if the token grants the read scope (else 403)."""
+    return row_scope(caller.claims, scoping_claims())
+
+
+async def writer(
+    caller: Annotated[Caller, Security(authorized, scopes=[write_scope("{{ cookiecutter.__plural_path }}")])],
+) -> RowScope:
+    """The rows the caller may write, if the token grants the write scope (else 403)."""
+    return row_scope(caller.claims, scoping_claims())
+
+
+# Every GET takes a Reader, every write a Writer: the scope, and the caller's rows.
+Reader = Annotated[RowScope, Depends(reader)]
+Writer = Annotated[RowScope, Depends(writer)]
 
 
 class IdConvertor(Convertor[str]):
@@ -49,17 +76,20 @@ def not_found(item_id: object) -> HTTPException:
     return HTTPException(404, f"No {NAME} has id {item_id}.")
 
 
-async def get_or_404(connection: AsyncConnection, item_id: Id) -> Read:
-    """The row with this id, or 404."""
-    item = await service.get(connection, item_id=item_id)
+async def get_or_404(connection: AsyncConnection, item_id: Id, scope: RowScope) -> Read:
+    """The row with this id, or 404 (also when it is another caller's)."""
+    item = await service.get(connection, item_id=item_id, scope=scope)
     if item is None:
         raise not_found(item_id)
     return item
 
 
-async def raise_missing_or_stale(connection: AsyncConnection, item_id: Id) -> NoReturn:
-    """404 when the row is gone, else 412: its version did not match If-Match."""
-    if await service.exists(connection, item_id=item_id):
+async def raise_missing_or_stale(
+    connection: AsyncConnection, item_id: Id, scope: RowScope
+) -> NoReturn:
+    """404 when the row is gone (or another caller's), else 412: its version did not match
+    If-Match."""
+    if await service.exists(connection, item_id=item_id, scope=scope):
         detail = "If-Match does not match the current version; GET it again and retry."
         raise HTTPException(412, detail)
     raise not_found(item_id)

@@ -1,6 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
+{%- set claim = entity_claim(cookiecutter) -%}
 {%- set timestamp = "AwareDateTime()" if cookiecutter.database == "sqlite" else "sa.DateTime(timezone=True)" -%}
-{%- set table_indexes = fields|map(attribute="table_index")|select|list + sort_indexes(fields, cookiecutter.__table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database) -%}
+{%- set table_indexes = fields|map(attribute="table_index")|select|list + sort_indexes(fields, cookiecutter.__table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database, scope=claim.name if claim else "") -%}
 """The {{ cookiecutter.__table }} table."""
 
 {{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type, cookiecutter.database) }}
@@ -33,6 +34,10 @@ class {{ cookiecutter.__entity_class }}(Base):
 {%- else %}
 
     id: Mapped[int] = mapped_column(primary_key=True)
+{%- endif %}
+{%- if claim %}
+    # The caller's {{ claim.claim }} claim, set by the server: each caller sees only its own rows.
+{{ claim.model_line|layout(4) }}
 {%- endif %}
 {%- for field in fields %}
 {{ field.model_line|layout(4) }}

@@ -17,11 +17,11 @@ from ..core.references import row_exists
 from . import service
 from .dependencies import (
     ID,
-    READ,
-    WRITE,
     IdConvertor,
     ItemId,
     ParentId,
+    Reader,
+    Writer,
     get_or_404,
     raise_missing_or_stale,
 )
@@ -39,12 +39,12 @@ ITEM = COLLECTION + "/{" + ID + ":" + ID + "}"
 @router.post(
     COLLECTION,
     status_code=201,
-    dependencies=[WRITE],
     responses=problem_responses(400, 409, 413, 422),
     openapi_extra=openapi.body_links(PARENTS),
 )
 async def create_{{ one }}(
     body: Create,
+    scope: Writer,
     database: DatabaseDep,
     response: Response,
 ) -> Read:
@@ -52,7 +52,7 @@ async def create_{{ one }}(
     # One INSERT is a transaction on its own, unless parents are looked for after it.
     writing = database.transaction if service.create_needs_transaction() else database.autocommit
     async with writing() as connection:
-        item = await service.create(connection, data=body)
+        item = await service.create(connection, data=body, scope=scope)
     response.headers["Location"] = f"{COLLECTION}/{item.id}"  # the item's path (ITEM)
     response.headers["ETag"] = etag(item.version)
     return item
@@ -61,11 +61,11 @@ async def create_{{ one }}(
 @router.post(
     COLLECTION + "/bulk",
     status_code=201,
-    dependencies=[WRITE],
     responses=problem_responses(400, 409, 413, 422),
 )
 async def create_{{ many }}(
     body: Annotated[list[Create], Body(min_length=1)],
+    scope: Writer,
     database: DatabaseDep,
     settings: SettingsDep,
 ) -> list[Read]:
@@ -73,51 +73,61 @@ async def create_{{ many }}(
     if len(body) > settings.bulk_max_items:
         raise HTTPException(413, f"At most {settings.bulk_max_items} items per request.")
     async with database.transaction() as connection:
-        return await service.create_many(connection, items=body)
+        return await service.create_many(connection, items=body, scope=scope)
 
 
-@router.get(COLLECTION, dependencies=[READ], responses=problem_responses(422))
+@router.get(COLLECTION, responses=problem_responses(422))
 async def list_{{ many }}(
     params: Annotated[ListParams, Query()],
+    scope: Reader,
     database: DatabaseDep,
 ) -> Page:
     """List with filters and a sort order, one page at a time."""
     async with database.read() as connection:
-        return await service.list_page(connection, params=params)
+        return await service.list_page(connection, params=params, scope=scope)
 
 
 async def list_of_parent(
-    table: str, column: str, parent_id: ParentId, params: ListParams, database: DatabaseDep
+    table: str,
+    column: str,
+    parent_id: ParentId,
+    params: ListParams,
+    scope: Reader,
+    database: DatabaseDep,
 ) -> Page:
     """The list, limited to the rows whose column references parent_id in table (404 when
-    that row does not exist): what each nested list /<parents>/{id}/... answers."""
+    the caller sees no such row): what each nested list /<parents>/{id}/... answers."""
     async with database.read() as connection:
-        if not await row_exists(connection, Base.metadata.tables[table], parent_id):
+        parent = Base.metadata.tables[table]
+        if not await row_exists(connection, parent, parent_id, scope=scope):
             raise HTTPException(404, f"No {table} row has id {parent_id}.")
-        return await service.list_page(connection, params=params, parent=(column, parent_id))
+        return await service.list_page(
+            connection, params=params, scope=scope, parent=(column, parent_id)
+        )
 {%- for ref in cookiecutter.__refs if ref.nested %}
 
 
 @router.get(
     "/{{ ref.target_path }}/{{ '{' }}{{ ref.target }}_id{{ '}' }}" + COLLECTION,
-    dependencies=[READ],
     responses=problem_responses(404, 422),
     openapi_extra=openapi.path_link("create_{{ ref.target }}", "{{ ref.target }}_id"),
 )
 async def list_{{ many }}_of_{{ ref.target }}(
     {{ ref.target }}_id: ParentId,
     params: Annotated[ListParams, Query()],
+    scope: Reader,
     database: DatabaseDep,
 ) -> Page:
     """The list, limited to the rows that reference this parent (404 if it does not exist)."""
     table, column = "{{ ref.target_table }}", "{{ ref.column }}"
-    return await list_of_parent(table, column, {{ ref.target }}_id, params, database)
+    return await list_of_parent(table, column, {{ ref.target }}_id, params, scope, database)
 {%- endfor %}
 
 
-@router.get(ITEM, dependencies=[READ], responses={**NOT_MODIFIED, **problem_responses(404, 422)})
+@router.get(ITEM, responses={**NOT_MODIFIED, **problem_responses(404, 422)})
 async def read_{{ one }}(
     item_id: ItemId,
+    scope: Reader,
     database: DatabaseDep,
     response: Response,
     if_none_match: IfNoneMatchHeader = None,
@@ -125,49 +135,55 @@ async def read_{{ one }}(
     """Read one; its ETag is the version to send back in If-Match (or in If-None-Match: 304
     while it is current)."""
     async with database.read() as connection:
-        item = await get_or_404(connection, item_id)
+        item = await get_or_404(connection, item_id, scope)
     if not_modified(if_none_match, item.version):
         raise HTTPException(304, headers={"ETag": etag(item.version)})
     response.headers["ETag"] = etag(item.version)
     return item
 
 
-@router.put(ITEM, dependencies=[WRITE], responses=problem_responses(400, 404, 409, 412, 413, 422))
+@router.put(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def replace_{{ one }}(
     item_id: ItemId,
     body: Create,
+    scope: Writer,
     database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
 ) -> Read:
     """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
-    return await _write(item_id, body.model_dump(by_alias=True), database, versions, response)
+    changes = body.model_dump(by_alias=True)
+    return await _write(item_id, changes, scope, database, versions, response)
 
 
-@router.patch(ITEM, dependencies=[WRITE], responses=problem_responses(400, 404, 409, 412, 413, 422))
+@router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
 async def update_{{ one }}(
     item_id: ItemId,
     body: Update,
+    scope: Writer,
     database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
 ) -> Read:
     """Change only the fields sent; 412 if If-Match is stale."""
     changes = body.model_dump(by_alias=True, exclude_unset=True)
-    return await _write(item_id, changes, database, versions, response)
+    return await _write(item_id, changes, scope, database, versions, response)
 
 
 async def _write(
     item_id: ItemId,
     changes: dict[str, Any],
+    scope: Writer,
     database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
 ) -> Read:
     async with database.transaction() as connection:
-        item = await service.update(connection, item_id=item_id, changes=changes, versions=versions)
+        item = await service.update(
+            connection, item_id=item_id, changes=changes, versions=versions, scope=scope
+        )
         if item is None:
-            await raise_missing_or_stale(connection, item_id)
+            await raise_missing_or_stale(connection, item_id, scope)
     response.headers["ETag"] = etag(item.version)
     return item
 
@@ -176,15 +192,15 @@ async def _write(
     ITEM,
     status_code=204,
     response_class=Response,
-    dependencies=[WRITE],
     responses=problem_responses(404, 409, 412, 422),  # 409: rows reference it (restrict)
 )
 async def delete_{{ one }}(
     item_id: ItemId,
+    scope: Writer,
     database: DatabaseDep,
     versions: IfMatchDep,
 ) -> None:
     """Delete one; 412 if If-Match is stale."""
     async with database.transaction() as connection:
-        if not await service.delete(connection, item_id=item_id, versions=versions):
-            await raise_missing_or_stale(connection, item_id)
+        if not await service.delete(connection, item_id=item_id, versions=versions, scope=scope):
+            await raise_missing_or_stale(connection, item_id, scope)

@@ -1,4 +1,5 @@
 {%- set fields = entity_fields(cookiecutter) -%}
+{%- set claim = entity_claim(cookiecutter) -%}
 {%- set cls = cookiecutter.__entity_class -%}
 """Request and response bodies of /{{ cookiecutter.__plural_path }}."""
 
@@ -31,6 +32,9 @@ class {{ cls }}Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: {{ "UUID" if cookiecutter.id_type == "uuid" else "int" }}
+{%- if claim %}
+{{ claim.schema_line("read")|layout(4) }}
+{%- endif %}
 {%- for field in fields %}
 {{ field.schema_line("read")|layout(4) }}
 {%- endfor %}

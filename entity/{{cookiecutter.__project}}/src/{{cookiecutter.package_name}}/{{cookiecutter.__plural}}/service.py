@@ -19,6 +19,7 @@ from ..core.references import (
     parents_checked,
     parents_checked_after_write,
 )
+from ..core.rows import RowScope, bound_conditions, bound_values, owned, visible
 from .models import Model
 from .schemas import Create, ListParams, Read
 
@@ -30,9 +31,10 @@ _version: Final = Model.version
 _live: Final = {{ "Model.deleted_at.is_(None)" if cookiecutter.soft_delete else "sa.true()  # no soft delete: every row is live" }}
 _COLUMNS: Final = tuple(Model.__table__.c)
 _INSERT: Final = sa.insert(Model).returning(*_COLUMNS, sort_by_parameter_order=True)
-_SELECT: Final = sa.select(*_COLUMNS).where(_live)
+# The rows a caller may see: live ones, its own where a claim column scopes them.
+_SELECT: Final = sa.select(*_COLUMNS).where(_live, *bound_conditions(_TABLE))
 _GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
-_EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"), _live)
+_EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"), _live, *bound_conditions(_TABLE))
 {{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(entity_fields(cookiecutter)), "()")|layout }}
 
 
@@ -42,44 +44,51 @@ def create_needs_transaction() -> bool:
     return parents_checked_after_write(_TABLE)
 
 
-async def create(connection: AsyncConnection, *, data: Create) -> Read:
+async def create(connection: AsyncConnection, *, data: Create, scope: RowScope) -> Read:
     """Insert one row and return it as stored (INSERT ... RETURNING). Values are keyed by
-    column name (the schemas' aliases), as Core statements take them."""
-    values = [data.model_dump(by_alias=True)]
-    async with parents_checked(connection, _TABLE, values):
+    column name (the schemas' aliases), as Core statements take them; claim columns take
+    the caller's values."""
+    values = [{**data.model_dump(by_alias=True), **owned(_TABLE, scope)}]
+    async with parents_checked(connection, _TABLE, values, scope=scope):
         row = (await connection.execute(_INSERT, values)).one()
     return Read.model_validate(row)
 
 
-async def create_many(connection: AsyncConnection, *, items: Sequence[Create]) -> list[Read]:
+async def create_many(
+    connection: AsyncConnection, *, items: Sequence[Create], scope: RowScope
+) -> list[Read]:
     """Insert many rows in one batched statement; returned in request order."""
-    values = [item.model_dump(by_alias=True) for item in items]
-    async with parents_checked(connection, _TABLE, values, bulk=True):
+    values = [{**item.model_dump(by_alias=True), **owned(_TABLE, scope)} for item in items]
+    async with parents_checked(connection, _TABLE, values, scope=scope, bulk=True):
         result = await connection.execute(_INSERT, values)
     return [Read.model_validate(row) for row in result]
 
 
-async def get(connection: AsyncConnection, *, item_id: Id) -> Read | None:
-    """The row with this id, or None."""
-    row = await {{ cookiecutter.database }}.fetch_one(connection, _GET, {"id": item_id})
+async def get(connection: AsyncConnection, *, item_id: Id, scope: RowScope) -> Read | None:
+    """The row with this id, or None (also when it is another caller's)."""
+    values = {"id": item_id, **bound_values(_TABLE, scope)}
+    row = await {{ cookiecutter.database }}.fetch_one(connection, _GET, values)
     return None if row is None else Read.model_validate(row)
 
 
-async def exists(connection: AsyncConnection, *, item_id: Id) -> bool:
-    """Whether a row with this id exists."""
-    return (await connection.execute(_EXISTS, {"id": item_id})).first() is not None
+async def exists(connection: AsyncConnection, *, item_id: Id, scope: RowScope) -> bool:
+    """Whether a row with this id exists that the caller may see."""
+    values = {"id": item_id, **bound_values(_TABLE, scope)}
+    return (await connection.execute(_EXISTS, values)).first() is not None
 
 
 async def list_page(
     connection: AsyncConnection,
     *,
     params: ListParams,
+    scope: RowScope,
     parent: tuple[str, Any] | None = None,
 ) -> Page:
-    """One page of the rows matching the filters (and referencing parent: (column, id)),
-    in the requested order."""
+    """One page of the caller's rows matching the filters (and referencing parent:
+    (column, id)), in the requested order."""
     values = filter_values(params, _FILTERS)
     statement = filtered(_SELECT, _FILTERS, tuple(values), None if parent is None else parent[0])
+    values.update(bound_values(_TABLE, scope))
     if parent is not None:
         values[PARENT] = parent[1]
 {%- if cookiecutter.pagination == "cursor" %}
@@ -98,25 +107,32 @@ async def list_page(
 
 
 async def update(
-    connection: AsyncConnection, *, item_id: Id, changes: dict[str, Any], versions: list[int] | None
+    connection: AsyncConnection,
+    *,
+    item_id: Id,
+    changes: dict[str, Any],
+    versions: list[int] | None,
+    scope: RowScope,
 ) -> Read | None:
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
     values = {**changes, "version": _version + 1, "updated_at": sa.func.now()}
-    statement = sa.update(Model).values(values).where(_pk == item_id, _live)
+    statement = sa.update(Model).values(values).where(_pk == item_id, *visible(_TABLE, scope))
     if versions is not None:
         statement = statement.where(_version.in_(versions))
-    async with parents_checked(connection, _TABLE, [changes]):
+    async with parents_checked(connection, _TABLE, [changes], scope=scope):
         result = await connection.execute(statement.returning(*_COLUMNS))
     row = result.one_or_none()
     return None if row is None else Read.model_validate(row)
 {%- if cookiecutter.soft_delete %}
 
 
-async def delete(connection: AsyncConnection, *, item_id: Id, versions: list[int] | None) -> bool:
+async def delete(
+    connection: AsyncConnection, *, item_id: Id, versions: list[int] | None, scope: RowScope
+) -> bool:
     """Mark the row deleted (if its version is allowed), then apply the delete rules of the
-    rows that reference it; False when no live row matched."""
+    rows that reference it; False when no live row of the caller's matched."""
     values = {"deleted_at": sa.func.now(), "version": _version + 1}
-    statement = sa.update(Model).values(values).where(_pk == item_id, _live)
+    statement = sa.update(Model).values(values).where(_pk == item_id, *visible(_TABLE, scope))
     if versions is not None:
         statement = statement.where(_version.in_(versions))
     async with children_checked(connection, _TABLE, item_id):
@@ -128,10 +144,12 @@ async def delete(connection: AsyncConnection, *, item_id: Id, versions: list[int
 {%- else %}
 
 
-async def delete(connection: AsyncConnection, *, item_id: Id, versions: list[int] | None) -> bool:
+async def delete(
+    connection: AsyncConnection, *, item_id: Id, versions: list[int] | None, scope: RowScope
+) -> bool:
     """Delete the row (if its version is allowed) after detaching the rows that reference
-    it with set_null; False when no row matched."""
-    statement = sa.delete(Model).where(_pk == item_id)
+    it with set_null; False when no row of the caller's matched."""
+    statement = sa.delete(Model).where(_pk == item_id, *visible(_TABLE, scope))
     if versions is not None:
         statement = statement.where(_version.in_(versions))
     await apply_delete_rules(connection, _TABLE, [item_id], soft=False)
