@@ -29,7 +29,13 @@ OPTIONAL_FILES = (
     ("tests/{plural}/test_faults.py", lambda ctx: ctx["__faults"]),
     ("tests/{plural}/conftest.py", lambda ctx: any(not r["nullable"] for r in ctx["__refs"])),
     ("tests/{plural}/test_references.py", lambda ctx: bool(ctx["__refs"])),
+    ("tests/{plural}/test_ownership.py", lambda ctx: has_claim(ctx)),
 )
+
+
+def has_claim(context: Mapping[str, Any]) -> bool:
+    """Whether the entity's rows are scoped by a claim field (`owner:claim(sub)`)."""
+    return any(field.kind == "claim" for field in parse_fields(str(context["fields"])))
 
 
 def revision_id(*parts: object) -> str:

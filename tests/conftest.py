@@ -20,16 +20,20 @@ ALL_TYPES = (
     "views:bigint=0, score:float?, born_on:date?, rank:int:index"
 )
 # A service of several related entities: restrict, cascade, a nullable self-reference
-# (set_null), a one-to-one, and a nullable reference ahead to a table created later.
+# (set_null), a one-to-one, and a nullable reference ahead to a table created later; reviews
+# belong to their reviewer (sub), categories to a tenant (org_id), and a note to its writer,
+# who must see the review it references.
 LIBRARY = {
     "project_name": "Library",
     "entity_name": "Author",
     "fields": "name:str(120):unique, born_on:date?, favorite:ref(Book)?:set_null",
     "more_entities": (
         "Book: title:str(200), pages:int?, author:ref(Author); "
-        "Review: stars:int, body:text?, book:ref(Book):cascade; "
-        "Category(categories): name:str(80):unique, parent:ref(Category)?:set_null; "
-        "Profile: bio:text?, author:ref(Author):unique:cascade"
+        "Review: stars:int, body:text?, book:ref(Book):cascade, reviewer:claim(sub); "
+        "Category(categories): name:str(80):unique, parent:ref(Category)?:set_null, "
+        "tenant:claim(org_id); "
+        "Profile: bio:text?, author:ref(Author):unique:cascade; "
+        "Note: body:text, review:ref(Review):cascade, writer:claim(sub)"
     ),
 }
 CASES: dict[str, dict[str, str]] = {

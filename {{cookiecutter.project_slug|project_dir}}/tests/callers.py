@@ -20,6 +20,8 @@ from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.core.auth import required_scopes
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.rows import claims_needed
+from {{ cookiecutter.package_name }}.models import Base
 
 AUDIENCE = "{{ cookiecutter.project_slug }}-tests"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -73,7 +75,7 @@ class IdentityProvider:
     def claims(self, scopes: Sequence[str] = (), **claims: Any) -> dict[str, Any]:
         """A valid token's claims for the service, with these scopes; claims override."""
         now = int(time.time())
-        default = {"iss": self.issuer, "aud": AUDIENCE, "sub": "alice", "iat": now}
+        default = {"iss": self.issuer, "aud": AUDIENCE, "iat": now, **caller_claims("alice")}
         return {**default, "exp": now + 600, "scope": " ".join(scopes), **claims}
 
     def token(
@@ -86,6 +88,12 @@ class IdentityProvider:
     ) -> str:
         """A token signed with the key kid; a claim given as None is left out."""
         payload = self.claims(scopes, **claims)
+        return self.sign(payload, kid=kid, header=header)
+
+    def sign(
+        self, payload: dict[str, Any], *, kid: str = "rsa-1", header: dict[str, Any] | None = None
+    ) -> str:
+        """The payload signed with the key kid; a claim whose value is None is left out."""
         payload = {name: value for name, value in payload.items() if value is not None}
         headers = {"kid": kid, **(header or {})}
         return jwt.encode(payload, self.keys[kid], algorithm=self.algorithm(kid), headers=headers)
@@ -128,6 +136,11 @@ class IdentityProvider:
         return Handler
 
 
+def caller_claims(who: str) -> dict[str, str]:
+    """who as the subject, and as the value of every other claim that scopes rows."""
+    return {"sub": who, **dict.fromkeys(claims_needed(Base.metadata.tables.values()), who)}
+
+
 @contextmanager
 def identity_provider() -> Iterator[IdentityProvider]:
     """A provider of one's own, for tests that rotate its keys or stop it."""
@@ -166,9 +179,16 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def full_access(app: FastAPI, **claims: Any) -> dict[str, str]:
-    """The header of a token with every scope the app's operations ask for."""
-    return bearer(shared_provider().token(required_scopes(app), **claims))
+def as_caller(app: FastAPI, who: str) -> dict[str, str]:
+    """The header of who's token: every scope the app's operations ask for, and who as the
+    value of every claim that scopes rows (sub, org_id ...)."""
+    provider = shared_provider()
+    return bearer(provider.sign(provider.claims(required_scopes(app), **caller_claims(who))))
+
+
+def full_access(app: FastAPI) -> dict[str, str]:
+    """The header of the tests' usual caller, alice."""
+    return as_caller(app, "alice")
 {%- else -%}
 """Who the tests call as: anyone, since the service is open (auth=none)."""
 
@@ -186,7 +206,7 @@ def settings_for(database_url: str, **changes: Any) -> Settings:
     return Settings(database_url=SecretStr(database_url), **changes)
 
 
-def full_access(app: FastAPI, **claims: Any) -> dict[str, str]:
+def full_access(app: FastAPI) -> dict[str, str]:
     """No header: the service is open."""
     return {}
 {%- endif %}

@@ -27,6 +27,7 @@ from .callers import (
     AUDIENCE,
     IdentityProvider,
     bearer,
+    caller_claims,
     identity_provider,
     settings_for,
     shared_provider,
@@ -373,7 +374,7 @@ def test_only_asymmetric_algorithms_are_accepted(database_url: str, algorithms: 
 async def test_development_token_is_accepted_in_development(database_url: str) -> None:
     settings = development(database_url)
     app = create_app(settings)
-    token = mint(settings, "alice", required_scopes(app), {}, minutes=5)
+    token = mint(settings, "alice", required_scopes(app), caller_claims("alice"), minutes=5)
     response = await call(app, bearer(token))
     await app.state.engine.dispose()
     assert jwt.get_unverified_header(token)["kid"] == DEV_KID

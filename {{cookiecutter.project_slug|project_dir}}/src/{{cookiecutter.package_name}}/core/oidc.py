@@ -342,7 +342,9 @@ def main(arguments: Sequence[str] | None = None) -> None:
     """`make token`: print a development token (every scope the service knows by default)."""
     from {{ cookiecutter.package_name }}.core.auth import required_scopes
     from {{ cookiecutter.package_name }}.core.config import get_settings
+    from {{ cookiecutter.package_name }}.core.rows import claims_needed
     from {{ cookiecutter.package_name }}.main import create_app
+    from {{ cookiecutter.package_name }}.models import Base
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--sub", default="developer", help="the caller's subject (sub claim)")
@@ -352,7 +354,9 @@ def main(arguments: Sequence[str] | None = None) -> None:
     options = parser.parse_args(arguments)
     settings = get_settings()
     scopes = options.scopes.split() or required_scopes(create_app(settings))
-    claims = dict(pair.partition("=")[::2] for pair in options.claims.split())
+    # Every claim that scopes rows (org_id ...) takes the subject's value unless given.
+    given = dict(pair.partition("=")[::2] for pair in options.claims.split())
+    claims = {**dict.fromkeys(claims_needed(Base.metadata.tables.values()), options.sub), **given}
     print(mint(settings, options.sub, scopes, claims, options.minutes))  # noqa: T201
 
 

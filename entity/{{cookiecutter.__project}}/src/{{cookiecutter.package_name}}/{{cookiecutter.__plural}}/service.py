@@ -119,9 +119,11 @@ async def update(
     statement = sa.update(Model).values(values).where(_pk == item_id, *visible(_TABLE, scope))
     if versions is not None:
         statement = statement.where(_version.in_(versions))
-    async with parents_checked(connection, _TABLE, [changes], scope=scope):
-        result = await connection.execute(statement.returning(*_COLUMNS))
-    row = result.one_or_none()
+    written = [changes]
+    async with parents_checked(connection, _TABLE, written, scope=scope):
+        row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
+        if row is None:  # no row of the caller's matched: a 404, whatever parents it names
+            written.clear()
     return None if row is None else Read.model_validate(row)
 {%- if cookiecutter.soft_delete %}
 
