@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final, TextIO
@@ -40,7 +42,10 @@ from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import asyncpg
+import jwt
 from cookiecutter.main import cookiecutter
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 REPO: Final = Path(__file__).resolve().parents[1]
 BENCH: Final = REPO / "bench"
@@ -112,6 +117,17 @@ done = function(summary, latency, requests)
     e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
+# A token (args[2], where the target needs one) goes in every request's Authorization header.
+LUA_AUTH: Final = """
+local authorization = nil
+function init(args)
+  prefix = args[1] or prefix
+  if args[2] and args[2] ~= "" then
+    authorization = "Bearer " .. args[2]
+    wrk.headers["Authorization"] = authorization
+  end
+end
+"""
 LUA_GET_ONE: Final = """
 local ids = {%s}
 local n = 0
@@ -134,17 +150,15 @@ function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
-local prefix = "bench"
+prefix = "bench"
 local counter = 0
-function init(args)
-  prefix = args[1] or prefix
-end
 request = function()
   counter = counter + 1
   local body = string.format(
     '{"title":"%s-%d-%d","author":"Bench Author","pages":321,"published_on":"2020-02-02"}',
     prefix, tid or 0, counter)
-  return wrk.format("POST", "/books", {["Content-Type"] = "application/json"}, body)
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = authorization}
+  return wrk.format("POST", "/books", headers, body)
 end
 """
 
@@ -187,6 +201,11 @@ class Target:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    token: str = ""  # a bearer token for every request, where the app needs one
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
 
 @dataclass
@@ -239,6 +258,88 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.warmup < 0:
         parser.error("--warmup must be 0 or more")
     return args
+
+
+# --- identity ---------------------------------------------------------------------------
+
+
+class IdentityProvider:
+    """The OpenID provider of the auth=oidc targets: its configuration and key set (an RSA
+    and a P-256 key) served over HTTP on loopback, and a token per key with every scope."""
+
+    AUDIENCE: Final = "bench"
+
+    def __init__(self) -> None:
+        self.keys: dict[str, Any] = {
+            "rsa": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            "ec": ec.generate_private_key(ec.SECP256R1()),
+        }
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def issuer(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def algorithm(self, kid: str) -> str:
+        return "RS256" if kid == "rsa" else "ES256"
+
+    def jwks(self) -> dict[str, Any]:
+        keys = []
+        for kid, key in self.keys.items():
+            codec = RSAAlgorithm if kid == "rsa" else ECAlgorithm
+            jwk = codec.to_jwk(key.public_key(), as_dict=True)
+            keys.append({**jwk, "kid": kid, "alg": self.algorithm(kid), "use": "sig"})
+        return {"keys": keys}
+
+    def token(self, kid: str) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.AUDIENCE,
+            "sub": "bench",
+            "iat": now,
+            "exp": now + 6 * 3600,
+            "scope": "books:read books:write",
+        }
+        return jwt.encode(
+            claims, self.keys[kid], algorithm=self.algorithm(kid), headers={"kid": kid}
+        )
+
+    def settings(self) -> dict[str, str]:
+        """The service's environment for trusting this provider, as in production."""
+        return {
+            "ENVIRONMENT": "production",
+            "AUTH_ISSUER": self.issuer,
+            "AUTH_AUDIENCE": self.AUDIENCE,
+        }
+
+    def start(self) -> None:
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/.well-known/openid-configuration":
+                    body = {"issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/jwks"}
+                else:
+                    body = provider.jwks()
+                content = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
 
 
 # --- database ---------------------------------------------------------------------------
@@ -437,9 +538,16 @@ def server_version(dsn: str) -> str:
 # --- project and servers ----------------------------------------------------------------
 
 
-def bake(output_dir: Path) -> tuple[Path, dict[str, Any]]:
-    """Generate the default project; return its directory and its answers."""
-    project = Path(cookiecutter(str(REPO), no_input=True, output_dir=str(output_dir)))
+def bake(output_dir: Path, **choices: str) -> tuple[Path, dict[str, Any]]:
+    """Generate the default project (with these answers); return its directory and its
+    answers. Its .env goes: the services run as in production, configured by the
+    environment alone (no development key)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    baked = cookiecutter(
+        str(REPO), no_input=True, output_dir=str(output_dir), extra_context=choices
+    )
+    project = Path(baked)
+    (project / ".env").unlink(missing_ok=True)
     replay = json.loads((project / ".cookiecutter.json").read_text())
     answers: dict[str, Any] = replay.get("cookiecutter", replay)
     return project, answers
@@ -481,10 +589,14 @@ def uvicorn_command(app: str, port: int, *extra: str, pin: bool) -> list[str]:
 
 
 def http(
-    method: str, url: str, body: dict[str, Any] | None = None, timeout: float = 5
+    method: str,
+    url: str,
+    body: dict[str, Any] | None = None,
+    timeout: float = 5,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -516,7 +628,7 @@ def wait_ready(target: Target, timeout: float = 20) -> None:
         if target.process.poll() is not None:
             break
         with suppress(OSError):
-            if http("GET", url, timeout=2)[0] == 200:
+            if http("GET", url, timeout=2, headers=target.headers)[0] == 200:
                 return
         if time.monotonic() > deadline:
             break
@@ -633,9 +745,10 @@ def write_scripts(directory: Path, seeded: Seeded) -> list[Scenario]:
         Scenario("post", "POST create", LUA_POST),
     ]
     for scenario in scenarios:
-        (directory / f"{scenario.key}.lua").write_text(scenario.lua + LUA_DONE)
+        (directory / f"{scenario.key}.lua").write_text(LUA_AUTH + scenario.lua + LUA_DONE)
         if scenario.naive_lua is not None:
-            scenario.script(directory, "naive").write_text(scenario.naive_lua + LUA_DONE)
+            naive = LUA_AUTH + scenario.naive_lua + LUA_DONE
+            scenario.script(directory, "naive").write_text(naive)
     return scenarios
 
 
@@ -653,12 +766,13 @@ def check_same_answers(targets: Sequence[Target], seeded: Seeded) -> None:
         base = f"http://127.0.0.1:{target.port}"
         new = {"title": f"check-{target.key}", "author": "Check", "pages": 1}
         deep_path = naive_deep_path(seeded) if target.key == "naive" else deep
+        auth = target.headers
         answers = {
-            "get_one": http("GET", f"{base}/books/{book_id}"),
-            "get_list": http("GET", f"{base}{list_path()}"),
-            "get_deep": http("GET", f"{base}{deep_path}", timeout=30),
-            "post": http("POST", f"{base}/books", new),
-            "missing": http("GET", f"{base}/books/{uuid4()}"),
+            "get_one": http("GET", f"{base}/books/{book_id}", headers=auth),
+            "get_list": http("GET", f"{base}{list_path()}", headers=auth),
+            "get_deep": http("GET", f"{base}{deep_path}", timeout=30, headers=auth),
+            "post": http("POST", f"{base}/books", new, headers=auth),
+            "missing": http("GET", f"{base}/books/{uuid4()}", headers=auth),
         }
         expected = {"get_one": 200, "get_list": 200, "get_deep": 200, "post": 201, "missing": 404}
         for call, (status, body) in answers.items():
@@ -727,6 +841,22 @@ def report(
             line += f"   (naive{marker}: {naive.rps:,.0f} req/s = {naive.rps / raw.rps:.0%})"
         print(line)
     print()
+    print("Cost of authentication per request: auth=oidc (RS256, ES256) against auth=none:")
+    for scenario in scenarios:
+        open_result = results[(scenario.key, "open")]
+        costs = []
+        for key, name in (("generated", "RS256"), ("es256", "ES256")):
+            oidc = results[(scenario.key, key)]
+            cost_us = (1 / oidc.rps - 1 / open_result.rps) * 1e6  # closed loop: time per request
+            costs.append(
+                f"{name} {oidc.rps:>7,.0f} req/s = {oidc.rps / open_result.rps:>4.0%}, "
+                f"{cost_us:+5.0f} us"
+            )
+        print(
+            f"  {scenario.title + ':':<{width + 1}} none {open_result.rps:>7,.0f} req/s; "
+            + "; ".join(costs)
+        )
+    print()
     print(
         f"Deep page (after row {seeded.middle_position + 1:,} of {seeded.rows:,} in {SORT} "
         f"order) against page 1, same app:"
@@ -779,9 +909,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         database_created = False
+        provider: IdentityProvider | None = None
         try:
-            say("Baking the default project ...")
-            project, answers = bake(work)
+            say("Baking the default project, and one with auth=none ...")
+            project, answers = bake(work / "oidc")
+            open_project, _ = bake(work / "open", auth="none")
+            provider = IdentityProvider()
+            provider.start()
             package = answers["package_name"]
             if answers.get("entity_plural", "").lower() != "books" or answers["database"] != (
                 "postgresql"
@@ -813,7 +947,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     Target("naive", "naive (bench/naive_app.py)", naive, base_env, BENCH)
                 )
             generated = [f"{package}.main:create_app", "--factory"]
-            targets.append(Target("generated", package, generated, project_env, project))
+            oidc_env = {**project_env, **provider.settings()}
+            for key, kid in (("generated", "rsa"), ("es256", "ec")):
+                title = f"{package}, auth=oidc, {provider.algorithm(kid)} tokens"
+                target = Target(key, title, generated, oidc_env, project)
+                target.token = provider.token(kid)
+                targets.append(target)
+            open_env = {**base_env, "PYTHONPATH": str(open_project / "src")}
+            targets.append(
+                Target("open", f"{package}, auth=none", generated, open_env, open_project)
+            )
             raw = ["raw_app:app", *bench_app]
             targets.append(Target("raw", "raw (bench/raw_app.py)", raw, base_env, BENCH))
             for target in targets:
@@ -847,9 +990,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run_id = uuid4().hex[:8]
                     say(f"  {scenario.title:<13} {target.key:<10} ...")
                     if args.warmup:
-                        warm_args = [f"{POST_PREFIX}-warm-{run_id}"]
+                        warm_args = [f"{POST_PREFIX}-warm-{run_id}", target.token]
                         run_wrk(args, script, target, args.warmup, warm_args, pin=pin)
-                    lua_args = [f"{POST_PREFIX}-{run_id}"]
+                    lua_args = [f"{POST_PREFIX}-{run_id}", target.token]
                     result = run_wrk(args, script, target, args.duration, lua_args, pin=pin)
                     results[(scenario.key, target.key)] = result
                     if wait_database_idle(dsn) is None:
@@ -865,6 +1008,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: finish cleaning up
             for target in targets:
                 stop(target)
+            if provider is not None:
+                provider.stop()
             if database_created:
                 with suppress(Exception):
                     drop_database(args.admin_url)

@@ -239,10 +239,11 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def http_get(url: str) -> tuple[int, bytes] | None:
+def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes] | None:
     """GET with a short timeout: status and body, or None while nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=2) as response:
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -360,8 +361,13 @@ def test_readme_command_1_generates_and_serves(
         )
         assert process.poll() is None, f"command 1 exited {process.returncode}:\n{tail(log)}"
         assert live, f"nothing answered {base}/health/live in {SERVE_DEADLINE:.0f} s:\n{tail(log)}"
+        anonymous = http_get(base + "/books")
+        assert anonymous is not None and anonymous[0] == 401, f"GET /books: {anonymous}"
+        # The README's next step: a development token from the generated project.
+        minted = check_run(["make", "-s", "token"], cwd=clone / "book-service", env=env)
+        token = minted.stdout.strip().splitlines()[-1]
         for path in ("/health/live", "/books"):
-            answer = http_get(base + path)
+            answer = http_get(base + path, {"Authorization": f"Bearer {token}"})
             assert answer is not None, f"GET {path}: no answer\n{tail(log)}"
             assert answer[0] == 200, f"GET {path}: {answer}\n{tail(log)}"
             assert isinstance(json.loads(answer[1]), dict), f"GET {path}: {answer}"
