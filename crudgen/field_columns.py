@@ -96,7 +96,9 @@ class Column(FieldBase):
         return self.index and not self.index_unique and (self.unique or not self.sortable)
 
     def _unique_index(self, head: str, name: str, *args: str) -> Call:
-        where = (f'{self.database}_where=sa.text("deleted_at IS NULL")',) if self.soft_delete else ()
+        where = (
+            (f'{self.database}_where=sa.text("deleted_at IS NULL")',) if self.soft_delete else ()
+        )
         return Call(head, (name, *args, "unique=True", *where))
 
     @property

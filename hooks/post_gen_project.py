@@ -59,7 +59,8 @@ def dev_key_line(context: Mapping[str, object]) -> str:
     if context.get("auth") != "oidc":
         return ""
     seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-    return f"# Development only: `make token` signs with it; production refuses it.\nAUTH_DEV_KEY={seed}\n"
+    note = "# Development only: `make token` signs with it; production refuses it."
+    return f"{note}\nAUTH_DEV_KEY={seed}\n"
 
 
 def write_env(project: Path, context: Mapping[str, object]) -> None:

@@ -301,6 +301,17 @@ def more_entities(draw: st.DrawFn, first: str) -> str:
 
 
 @st.composite
+def with_claim(draw: st.DrawFn, fields: str) -> str:
+    """The fields with a claim field that scopes the rows (`owner:claim(sub)`), unless a
+    `:search` field or a field of that name rules it out."""
+    name = draw(st.sampled_from(("owner", "tenant", "created_by")))
+    claim = draw(st.sampled_from(("sub", "org_id", "tid", "https://example.com/org")))
+    last = fields.rsplit(";", 1)[-1]  # the entity the claim joins
+    taken = re.search(rf"(^|,)\s*{name}\s*:", last) or ":search" in last
+    return fields if taken else f"{fields}, {name}:claim({claim})"
+
+
+@st.composite
 def answers(draw: st.DrawFn, python_version: str | None = None, valid_only: bool = True) -> Answers:
     """A full set of answers as a user would pass them (derived inputs usually omitted)."""
     entity = draw(entity_names())
@@ -313,8 +324,13 @@ def answers(draw: st.DrawFn, python_version: str | None = None, valid_only: bool
     plural = draw(plurals(entity))
     if plural is not None:
         chosen["entity_plural"] = plural
+    if chosen["auth"] == "oidc" and draw(st.integers(0, 2)) == 0:  # rows scoped by a claim
+        chosen["fields"] = draw(with_claim(str(chosen["fields"])))
     if draw(st.integers(0, 2)) == 0:  # a service of several related entities
         chosen["more_entities"] = draw(more_entities(entity))
+        if chosen["auth"] == "oidc" and draw(st.booleans()):
+            head, _, rest = str(chosen["more_entities"]).partition(": ")
+            chosen["more_entities"] = f"{head}: " + draw(with_claim(rest))
     if draw(st.integers(0, 4)) == 0:
         chosen["project_slug"] = draw(package_names()).replace("_", "-")
     if draw(st.integers(0, 3)) == 0:

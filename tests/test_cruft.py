@@ -99,7 +99,7 @@ def test_cruft_update_merges_a_template_change_into_an_edited_project(
 
 CUSTOM_ROUTE = '''
 
-@router.get("/stats/ping")
+@router.get("/stats/ping", dependencies=[Security(authorized, scopes=["stats:read"])])
 async def ping() -> dict[str, str]:
     """Our own endpoint."""
     return {"pong": "ours"}
@@ -109,10 +109,8 @@ def normalise_title(title: str) -> str:
     """Our business rule: titles are stored without surrounding spaces."""
     return title.strip()
 '''
-RULE_CALL = (
-    "    values = [{**data.model_dump(by_alias=True), "
-    '"title": custom.normalise_title(data.title)}]\n'
-)
+CREATE_LINE = "    values = [{**data.model_dump(by_alias=True), **owned(_TABLE, scope)}]\n"
+RULE_CALL = CREATE_LINE + '    values[0]["title"] = custom.normalise_title(data.title)\n'
 NOTE_MIGRATION = '''"""Add book.note: a template update to an existing table, as a new revision.
 
 Revision ID: b0b0b0b0b0b0
@@ -189,10 +187,13 @@ def test_day_two_edits_an_added_entity_and_rows_survive_a_template_update(
         # 2. As a team: a custom route and a business rule where the docs say, a setting,
         # rows, and a second entity referencing the first with the add command.
         custom = package / "custom.py"
-        custom.write_text(custom.read_text(encoding="utf-8") + CUSTOM_ROUTE, encoding="utf-8")
+        imports = "from fastapi import APIRouter, Security\n\nfrom .core.auth import authorized\n"
+        own = custom.read_text(encoding="utf-8").replace("from fastapi import APIRouter\n", imports)
+        custom.write_text(own + CUSTOM_ROUTE, encoding="utf-8")
         service = package / "books" / "service.py"
         text = service.read_text(encoding="utf-8")
-        text = text.replace("    values = [data.model_dump(by_alias=True)]\n", RULE_CALL, 1)
+        assert CREATE_LINE in text
+        text = text.replace(CREATE_LINE, RULE_CALL, 1)
         text = text.replace("from ..core", "from .. import custom\nfrom ..core", 1)
         service.write_text(text, encoding="utf-8")
         (project / ".env").write_text(

@@ -362,7 +362,8 @@ def test_readme_command_1_generates_and_serves(
         assert process.poll() is None, f"command 1 exited {process.returncode}:\n{tail(log)}"
         assert live, f"nothing answered {base}/health/live in {SERVE_DEADLINE:.0f} s:\n{tail(log)}"
         anonymous = http_get(base + "/books")
-        assert anonymous is not None and anonymous[0] == 401, f"GET /books: {anonymous}"
+        assert anonymous is not None, "GET /books: no answer"
+        assert anonymous[0] == 401, f"GET /books without a token: {anonymous}"
         # The README's next step: a development token from the generated project.
         minted = check_run(["make", "-s", "token"], cwd=clone / "book-service", env=env)
         token = minted.stdout.strip().splitlines()[-1]

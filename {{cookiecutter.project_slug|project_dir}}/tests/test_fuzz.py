@@ -26,7 +26,7 @@ from schemathesis.config import SchemathesisConfig
 from {{ cookiecutter.package_name }}.main import create_app
 
 from . import conftest
-from .callers import full_access, settings_for
+from .callers import {{ "full_access, " if cookiecutter.auth == "oidc" }}settings_for
 from .conftest import ROOT, empty_tables
 
 pytestmark = pytest.mark.slow

@@ -4,6 +4,13 @@ The template created it once and never changes it, so template updates (`cruft u
 merge around it with no conflict. main.py serves ROUTERS after the entities' routers.
 Put business rules in functions here (or in modules of your own beside it) and call
 them from the entity services; settings of your own go in a class of your own here.
+{%- if cookiecutter.auth == "oidc" %}
+
+Every route here needs a bearer token already; give each the scope it needs too, as the
+entity routes do, e.g. `dependencies=[Security(authorized, scopes=["reports:read"])]`
+(`from fastapi import Security`, `from .core.auth import authorized`): tests/test_auth.py
+fails for a route without one.
+{%- endif %}
 """
 
 from fastapi import APIRouter
