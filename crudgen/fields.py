@@ -419,6 +419,10 @@ def sort_indexes(
         Call("sa.Index", (f'"{sort_index_name(table, key)}"', *head, f'"{key}"', '"id"', *live))
         for key in sort_keys(fields)
     ]
+    if scope:  # the sort by id, which the primary key serves for unscoped rows
+        indexes.append(
+            Call("sa.Index", (f'"{sort_index_name(table, scope)}"', *head, '"id"', *live))
+        )
     for field in fields:
         if field.search:
             name = f'"{search_index_name(table, field.name)}"'
@@ -447,6 +451,11 @@ def migration_sort_indexes(
     for key in sort_keys(fields):
         name = f'op.f("{sort_index_name(table, key)}")'
         columns = (name, f'"{table}"', f'[{head}"{key}", "id"]', "unique=False")
+        create = Call("op.create_index", (*columns, *live))
+        pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
+    if scope:  # the sort by id, which the primary key serves for unscoped rows
+        name = f'op.f("{sort_index_name(table, scope)}")'
+        columns = (name, f'"{table}"', f'["{scope}", "id"]', "unique=False")
         create = Call("op.create_index", (*columns, *live))
         pairs.append((create, Call("op.drop_index", (name, f'table_name="{table}"'))))
     for field in fields:

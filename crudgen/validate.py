@@ -347,7 +347,8 @@ def _derived_names(table: str, fields: list[Field]) -> list[str]:
     for field in fields:
         if len(field.name.encode()) <= PG_MAX_IDENTIFIER:
             names += [f"ix_{table}_{field.name}", f"uq_{table}_{field.name}"]
-            names += [sort_index_name(table, field.name)] if field.sortable else []
+            sorted_by = field.sortable or field.kind == "claim"  # (claim, id): sort by id
+            names += [sort_index_name(table, field.name)] if sorted_by else []
             names += [f"ck_{table}_{table}_{field.name}"] if field.kind == "enum" else []
             names += [search_index_name(table, field.name)] if field.search else []
     return names

@@ -71,6 +71,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
     "docker": (True, False),
     "ci": ("github", "gitlab", "none"),
     "python_version": ("3.11", "3.12", "3.13"),
+    "auth": ("oidc", "none"),
 }
 TEXT_INPUTS = ("project_name", "project_slug", "package_name", "description", "author_name",
                "author_email", "entity_name", "entity_plural", "fields")  # fmt: skip

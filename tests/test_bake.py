@@ -37,7 +37,7 @@ def test_bake_has_the_expected_layout(baked: dict[str, Path], case: str) -> None
     project = baked[case]
     package = package_dir(project)
     entity_packages = [p for p in package.iterdir() if (p / "router.py").exists()]
-    expected = 5 if case == "library" else 1
+    expected = 6 if case == "library" else 1
     assert len(entity_packages) == expected
     for entity in entity_packages:
         for module in ("models", "schemas", "service", "dependencies", "router"):

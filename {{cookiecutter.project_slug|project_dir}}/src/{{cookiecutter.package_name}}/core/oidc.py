@@ -57,7 +57,7 @@ class KeysUnavailable(Exception):
     """The token needs a key the service does not have, and the key set is unreachable: 503."""
 
 
-class KeySet:
+class SigningKeys:
     """The provider's public keys by key id, fetched when a token needs one not yet known.
 
     A fetch replaces the remote keys, so a key the provider rotated out stops verifying. A
@@ -162,7 +162,7 @@ class TokenVerifier:
     """Checks a bearer token and returns its caller: signature, algorithm, issuer,
     audience, expiry (with leeway) and not-before."""
 
-    def __init__(self, settings: Settings, keys: KeySet, issuer: str, audience: str) -> None:
+    def __init__(self, settings: Settings, keys: SigningKeys, issuer: str, audience: str) -> None:
         self.keys = keys
         self._issuer, self._audience = issuer, audience
         self._algorithms = frozenset(settings.auth_algorithms)
@@ -258,7 +258,7 @@ def token_verifier(settings: Settings) -> TokenVerifier:
     if (private_key := dev_private_key(settings)) is not None:
         local[DEV_KID] = dev_public_jwk(private_key)
     remote = issuer != DEV_ISSUER or settings.auth_jwks_url is not None
-    keys = KeySet(
+    keys = SigningKeys(
         jwks_url=settings.auth_jwks_url,
         discovery_url=f"{issuer.rstrip('/')}/.well-known/openid-configuration" if remote else None,
         issuer=issuer,

@@ -81,8 +81,11 @@ def sort_columns(statement: sa.Select[Any], sort: str) -> tuple[sa.ColumnElement
 
 
 def order_by(statement: sa.Select[Any], sort: str) -> tuple[sa.ColumnElement[Any], ...]:
-    """ORDER BY the key of `sort`, then the id."""
-    key, row_id = sort_columns(statement, sort)
+    """ORDER BY the key of `sort`, then the id (once, when the key is the id: SQLite would
+    sort again for a second `id` that an index on (claim, id) leaves in order)."""
+    columns = sort_columns(statement, sort)
+    if sort.removeprefix("-") == "id":
+        columns = columns[:1]
     if sort.startswith("-"):
-        return key.desc(), row_id.desc()
-    return key.asc(), row_id.asc()
+        return tuple(column.desc() for column in columns)
+    return tuple(column.asc() for column in columns)

@@ -23,8 +23,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.core.models import Base
-from {{ cookiecutter.package_name }}.core.rows import RowScope, claim_columns, live, visible
+{% set pkg = cookiecutter.package_name -%}
+{{ import_block(
+    pkg,
+    pkg ~ ".core.models:Base",
+    pkg ~ ".core.rows:RowScope",
+    pkg ~ ".core.rows:claim_columns",
+    pkg ~ ".core.rows:live",
+    pkg ~ ".core.rows:visible",
+) }}
 
 FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 SQLITE_FOREIGN_KEY = "FOREIGN KEY constraint failed"

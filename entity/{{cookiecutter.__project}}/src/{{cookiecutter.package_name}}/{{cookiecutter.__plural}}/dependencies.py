@@ -36,15 +36,19 @@ def scoping_claims() -> list[str]:
     return claims_needed([table, *(key.column.table for key in table.foreign_keys)])
 
 
+READ_SCOPE = read_scope("{{ cookiecutter.__plural_path }}")  # every GET of these routes
+WRITE_SCOPE = write_scope("{{ cookiecutter.__plural_path }}")  # every POST, PUT, PATCH, DELETE
+
+
 async def reader(
-    caller: Annotated[Caller, Security(authorized, scopes=[read_scope("{{ cookiecutter.__plural_path }}")])],
+    caller: Annotated[Caller, Security(authorized, scopes=[READ_SCOPE])],
 ) -> RowScope:
     """The rows the caller may read, if the token grants the read scope (else 403)."""
     return row_scope(caller.claims, scoping_claims())
 
 
 async def writer(
-    caller: Annotated[Caller, Security(authorized, scopes=[write_scope("{{ cookiecutter.__plural_path }}")])],
+    caller: Annotated[Caller, Security(authorized, scopes=[WRITE_SCOPE])],
 ) -> RowScope:
     """The rows the caller may write, if the token grants the write scope (else 403)."""
     return row_scope(caller.claims, scoping_claims())
