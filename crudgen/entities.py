@@ -42,7 +42,7 @@ def revision_id(*parts: object) -> str:
     """A stable Alembic revision id (12 hex digits) derived from what the revision creates:
     the same answers always give the same id, so re-rendering changes no file."""
     text = "\x1f".join(str(part) for part in parts)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

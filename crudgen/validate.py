@@ -457,8 +457,13 @@ def spec_errors(ctx: Mapping[str, object]) -> list[str]:
         for _, entity in declared
     }
     if cycle := _cycle(graph):
-        first = next(e for _, e in declared if e.class_name == cycle[0])
-        column = next(c for c, target, _ in references(first) if target == cycle[1])
+        column = next(  # in the declaration the graph kept (a name declared twice: the last)
+            c
+            for _, entity in reversed(declared)
+            if entity.class_name == cycle[0]
+            for c, target, _ in references(entity)
+            if target == cycle[1]
+        )
         rule = (
             "required references form a cycle "
             + " -> ".join(cycle)

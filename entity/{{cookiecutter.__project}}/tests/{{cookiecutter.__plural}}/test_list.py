@@ -27,8 +27,11 @@ async def create_rows(client: AsyncClient, app: FastAPI, count: int) -> list[dic
     return rows
 
 
-async def fetch_all(client: AsyncClient, app: FastAPI, **params: Any) -> list[dict[str, Any]]:
-    """Walk every page, two items per page."""
+async def fetch_all(
+    client: AsyncClient, app: FastAPI, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Walk every page of the list with these query parameters, two items per page (a dict,
+    not keywords: a field may be named like this function's own parameters)."""
     items: list[dict[str, Any]] = []
 {%- if cookiecutter.pagination == "cursor" %}
     cursor = None
@@ -79,7 +82,7 @@ async def test_list_pages_through_every_row_in_sort_order(
     client: AsyncClient, app: FastAPI, sort: str
 ) -> None:
     created = await create_rows(client, app, 5)
-    items = await fetch_all(client, app, sort=sort)
+    items = await fetch_all(client, app, {"sort": sort})
     assert sorted(item["id"] for item in items) == sorted(row["id"] for row in created)
     key = sort.removeprefix("-")
     keys = [(item[key], item["id"]) for item in items]
@@ -92,7 +95,7 @@ async def test_list_filter_returns_only_matching_rows(
 ) -> None:
     await create_rows(client, app, 3)
     expected = payload(1)[field]
-    items = await fetch_all(client, app, **{param: query_value(expected)})
+    items = await fetch_all(client, app, {param: query_value(expected)})
     assert items, f"{param}={expected!r} matched nothing"
     assert all(matches(op, item[field], expected) for item in items)
 
