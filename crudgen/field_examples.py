@@ -63,6 +63,12 @@ class Examples(FieldBase):
         return [(param, value) for param in params for value in bad]
 
     @property
+    def unique_example(self) -> bool:
+        """Whether payload(i) gives the field a distinct value for each i, so that sending one
+        payload twice must be a 409 (a nullable reference is None in payloads)."""
+        return self.unique and self.example != "None"
+
+    @property
     def example(self) -> str:
         """Python expression of `i` giving a distinct, valid JSON value for tests; a
         reference takes one of the parent rows the test created (PARENTS)."""
@@ -87,6 +93,8 @@ class Examples(FieldBase):
 
 
 def _decimal_example(precision: int, scale: int) -> str:
-    if precision - scale >= 2:
-        return f'f"{{i}}.{"5" * scale}"' if scale else 'f"{i}"'
+    whole = precision - scale
+    if whole >= 2:  # few whole digits: i modulo what they hold (parents' i start at 1000)
+        number = "{i}" if whole >= 6 else f"{{i % {10**whole}}}"
+        return f'f"{number}.{"5" * scale}"' if scale else f'f"{number}"'
     return f'f"0.{{i % 10}}{"5" * (scale - 1)}"' if scale else 'f"{i % 10}"'

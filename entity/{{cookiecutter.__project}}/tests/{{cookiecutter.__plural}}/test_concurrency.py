@@ -1,6 +1,6 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = first_field(fields, "unique") -%}
+{%- set unique = first_field(fields, "unique_example") -%}
 """Concurrent writes on the live database: no lost update, no duplicate row, no phantom 2xx."""
 
 import asyncio

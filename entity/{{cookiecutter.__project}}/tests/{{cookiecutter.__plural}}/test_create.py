@@ -1,7 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = first_field(fields, "unique") -%}
+{%- set unique = first_field(fields, "unique_example") -%}
 """POST /{{ cookiecutter.__plural_path }} and POST /{{ cookiecutter.__plural_path }}/bulk."""
 
 import json

@@ -1,7 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = first_field(fields, "unique") -%}
+{%- set unique = first_field(fields, "unique_example") -%}
 {%- set factories = ".factories:" -%}
 {%- set unique_imports = [factories ~ "CREATE", factories ~ "UPDATE", factories ~ "payload"] if unique else [] -%}
 """HTTP details of /{{ cookiecutter.__plural_path }}: Allow on a 405, 304 for If-None-Match,

@@ -1,6 +1,6 @@
 {%- set claim = entity_claim(cookiecutter) -%}
 {%- set fields = entity_fields(cookiecutter) -%}
-{%- set unique = first_field(fields, "unique") -%}
+{%- set unique = first_field(fields, "unique_example") -%}
 {%- if claim -%}
 """Object-level authorization of /{{ cookiecutter.__plural_path }}: rows belong to the caller whose
 `{{ claim.claim }}` claim filled `{{ claim.name }}`. Alice creates rows; Bob, with every scope, can

@@ -1,7 +1,7 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = first_field(fields, "unique") -%}
+{%- set unique = first_field(fields, "unique_example") -%}
 {%- set required = first_field(fields, "nullable", false) -%}
 """GET, PUT, PATCH and DELETE /{{ cookiecutter.__plural_path }}/{id}, with ETag and If-Match."""
 

@@ -1,6 +1,6 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set many = cookiecutter.__plural -%}
-{%- set unique = first_field(fields, "unique") -%}
+{%- set unique = first_field(fields, "unique_example") -%}
 """Soft delete: DELETE sets deleted_at; the row leaves every read and frees unique values."""
 
 import sqlalchemy as sa
