@@ -38,12 +38,6 @@ class Caller:
     claims: Mapping[str, Any] = field(default_factory=dict)
     scopes: frozenset[str] = frozenset()
 
-    @property
-    def subject(self) -> str | None:
-        """The token's `sub` claim."""
-        subject = self.claims.get("sub")
-        return subject if isinstance(subject, str) else None
-
 
 ANONYMOUS = Caller()
 

@@ -29,6 +29,7 @@ from {{ cookiecutter.package_name }}.core.references import (
     ParentsRefused,
     StillReferenced,
 )
+from {{ cookiecutter.package_name }}.core.rows import is_claim
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
@@ -152,7 +153,7 @@ def _is_claim(table: str, column: str) -> bool:
     """Whether table.column is a claim column: the caller's own, never a field they sent
     (a value unique per claim value names only the field)."""
     known = Base.metadata.tables.get(table)
-    return known is not None and column in known.c and "claim" in known.c[column].info
+    return known is not None and column in known.c and is_claim(known.c[column])
 
 
 def constraint_columns(name: str) -> list[str]:
@@ -160,7 +161,7 @@ def constraint_columns(name: str) -> list[str]:
     for table in Base.metadata.tables.values():
         for unique in (*table.constraints, *table.indexes):
             if isinstance(unique, UniqueConstraint | Index) and unique.name == name:
-                return [column.name for column in unique.columns if "claim" not in column.info]
+                return [column.name for column in unique.columns if not is_claim(column)]
     return []
 
 

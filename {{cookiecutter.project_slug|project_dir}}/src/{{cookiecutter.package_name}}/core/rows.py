@@ -18,9 +18,14 @@ RowScope = Mapping[str, str]  # claim name -> the caller's value
 SCOPE_PARAMETER = "scope_"  # bound parameters of claim columns: scope_<column>
 
 
+def is_claim(column: sa.ColumnElement[Any]) -> bool:
+    """Whether the column is a claim column, filled from the caller's token."""
+    return "claim" in column.info
+
+
 def claim_columns(table: sa.FromClause) -> list[sa.ColumnElement[Any]]:
     """The table's claim columns (none, or the one of its claim field)."""
-    return [column for column in table.c if "claim" in column.info]
+    return [column for column in table.c if is_claim(column)]
 
 
 def claims_needed(tables: Iterable[sa.FromClause]) -> list[str]:
