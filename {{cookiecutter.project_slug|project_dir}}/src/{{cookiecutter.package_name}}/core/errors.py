@@ -11,18 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Index, UniqueConstraint
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-)
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from {{ cookiecutter.package_name }}.core.models import Base
+from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import DRIVER_ERRORS, driver_fault
 from {{ cookiecutter.package_name }}.core.references import (
     ChildrenRefused,
     MissingParents,
@@ -187,8 +182,11 @@ async def refused_reference(request: Request, exc: Exception) -> JSONResponse:
     """A write the database refused for a foreign key, once its transaction has rolled
     back: look up what it was about and answer as for MissingParents or StillReferenced."""
     assert isinstance(exc, ParentsRefused | ChildrenRefused)
-    async with request.app.state.database.read() as connection:
-        resolved = await exc.resolve(connection)
+    try:
+        async with request.app.state.database.read() as connection:
+            resolved = await exc.resolve(connection)
+    except Exception as error:  # the database failed while this handler asked it
+        return await database_error(request, error)
     if isinstance(resolved, MissingParents):
         return await missing_parents(request, resolved)
     return await still_referenced(request, resolved)
@@ -199,20 +197,54 @@ async def data_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "A value is out of range for its column.")
 
 
-async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """503 with Retry-After while the database cannot be reached or the pool is exhausted."""
-    logger.warning("database unavailable: %s", type(exc).__name__)
+# What a client reads for each kind of database fault; every one comes with Retry-After.
+FAULT_DETAILS = {
+    "unavailable": "The database is unavailable; retry shortly.",
+    "locked": "The database is busy with a conflicting write; retry shortly.",
+    "timeout": "The database did not answer in time; retry shortly.",
+}
+
+
+def database_fault(exc: BaseException) -> tuple[str, BaseException] | None:
+    """(kind, the driver's own error) when the database could not serve a sound request:
+    down, refusing connections, read-only, locked, out of time; None for any other error.
+
+    SQLAlchemy wraps the driver's error (`orig`), which may wrap the cause again: the
+    first link of the chain the driver module recognises decides.
+    """
+    if isinstance(exc, PoolTimeoutError):
+        return "timeout", exc
+    error: BaseException | None = exc
+    for _ in range(8):  # the chain is short; a cycle must not hang the handler
+        if error is None:
+            break
+        if kind := driver_fault(error):
+            return kind, error
+        cause = error.orig if isinstance(error, DBAPIError) else None
+        error = cause or error.__cause__ or error.__context__
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "unavailable", exc.orig or exc
+    return None
+
+
+def describe(error: BaseException) -> str:
+    """The error's class and the first line of its message, for the log: the driver's own
+    words ("database is locked"), never SQLAlchemy's, which would show the parameters."""
+    message = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {message[0]}" if message else type(error).__name__
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After while the database cannot serve a sound request (it is down,
+    refusing connections, read-only, locked, or the pool has no connection free in time);
+    500 for any other error the driver raises."""
+    fault = database_fault(exc)
+    if fault is None:
+        return await unexpected_error(request, exc)
+    kind, error = fault
+    logger.warning("database %s: %s", kind, describe(error))
     headers = {"Retry-After": RETRY_AFTER_SECONDS}
-    return problem(503, "The database is unavailable; retry shortly.", headers=headers)
-
-
-async def driver_error(request: Request, exc: Exception) -> JSONResponse:
-    """503 when the connection was lost during the request (the database went away after the
-    pool handed the connection out), else 500."""
-    assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated:
-        return await database_unavailable(request, exc)
-    return await unexpected_error(request, exc)
+    return problem(503, FAULT_DETAILS[kind], headers=headers)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -233,7 +265,6 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ParentsRefused, refused_reference)
     app.add_exception_handler(ChildrenRefused, refused_reference)
     app.add_exception_handler(DataError, data_error)
-    for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
-        app.add_exception_handler(unavailable, database_unavailable)
-    app.add_exception_handler(DBAPIError, driver_error)
+    for fault in (DBAPIError, PoolTimeoutError, OSError, TimeoutError, *DRIVER_ERRORS):
+        app.add_exception_handler(fault, database_error)
     app.add_exception_handler(Exception, unexpected_error)

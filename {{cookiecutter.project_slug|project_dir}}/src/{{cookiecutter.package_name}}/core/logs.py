@@ -69,7 +69,11 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
+                # An error handler may have set it already (the 500 handler runs outside
+                # this middleware too): one header, never two.
+                headers = message.get("headers", [])
+                kept = [item for item in headers if item[0].lower() != b"x-request-id"]
+                message["headers"] = [*kept, header]
             await send(message)
 
         token = REQUEST_ID.set(request_id)

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import asyncpg
 from sqlalchemy import Select, event, make_url, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
@@ -71,6 +71,7 @@ def create_engine(settings: "Settings") -> AsyncEngine:
         connect_args=connect_args(settings),
     )
     check_liveness(engine, settings.db_ping_idle_seconds)
+    event.listen(engine.sync_engine, "handle_error", _invalidate_broken)
     return engine
 
 
@@ -102,14 +103,63 @@ def check_liveness(engine: AsyncEngine, ping_idle_seconds: float) -> None:
     event.listen(engine.sync_engine, "checkout", checked_out)
 
 
-# asyncpg's errors for a database that went away, shut down or cancelled the statement
-# (statement_timeout): SQLAlchemy reports them as OperationalError, and so does fetch_one.
-_UNAVAILABLE = (
+# SQLSTATEs, and their classes, of a database that cannot serve a sound request now: it is
+# starting, shutting down or failing over, out of connections or read-only (a standby, or a
+# demoted primary), or it cancelled the statement (statement_timeout) or gave up waiting
+# for a lock. The same request may succeed a moment later: a 503, never a 500.
+_FAULT_STATES = {
+    "08": "unavailable",  # connection exception
+    "53": "unavailable",  # insufficient resources: too many clients, disk full
+    "57P": "unavailable",  # admin or crash shutdown, cannot connect now (starting up)
+    "25006": "unavailable",  # read-only transaction
+    "57014": "timeout",  # query canceled
+    "55P03": "locked",  # lock not available
+    "40001": "locked",  # serialization failure
+    "40P01": "locked",  # deadlock detected
+}
+# 55000 is object_not_in_prerequisite_state; at connect it means ALLOW_CONNECTIONS false.
+_NOT_ACCEPTING = "not currently accepting connections"
+# Errors after which the connection itself cannot be trusted with another statement: the
+# socket is gone, or asyncpg lost track of the protocol ("cannot switch to state 12").
+_BROKEN = (
     OSError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
 )
+# What asyncpg raises itself, when a statement bypasses SQLAlchemy (fetch_one).
+DRIVER_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
+
+def driver_fault(error: BaseException) -> str | None:
+    """The kind of fault ("unavailable", "locked" or "timeout") when asyncpg's error says
+    the database could not serve the statement now; None when the statement is at fault."""
+    if isinstance(error, asyncpg.PostgresError):
+        state = error.sqlstate or ""
+        for prefix in (state, state[:3], state[:2]):
+            if prefix in _FAULT_STATES:
+                return _FAULT_STATES[prefix]
+        return "unavailable" if state == "55000" and _NOT_ACCEPTING in str(error) else None
+    if isinstance(error, _BROKEN):
+        return "unavailable"
+    return "timeout" if isinstance(error, TimeoutError) else None
+
+
+def _invalidate_broken(context: ExceptionContext) -> None:
+    """Drop a connection asyncpg can no longer use, even when its socket looks open: the
+    pool would hand it out again, and its next request would fail too."""
+    if isinstance(context.original_exception, _BROKEN):
+        context.is_disconnect = True
+
+
 _COMPILED: dict[Select[Any], tuple[str, tuple[str, ...]]] = {}
 
 
@@ -129,16 +179,21 @@ async def fetch_one(
     The statement is compiled once and sent straight to asyncpg, which returns every column
     as its Python type: SQLAlchemy's execution and result objects cost about a fifth of a
     GET by id (bench/run.py). The statement bypasses SQLAlchemy's events (`DB_ECHO` does
-    not show it); a lost connection is an OperationalError, as SQLAlchemy would raise, and
-    the pool drops it at its next checkout (`check_liveness`).
+    not show it); a database fault is an OperationalError, as SQLAlchemy would raise, and a
+    connection it broke is dropped from the pool.
     """
     sql, names = _COMPILED.get(statement) or _compile(statement, connection.dialect)
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None, "the connection is checked out"
     try:
         record = await driver.fetchrow(sql, *(parameters[name] for name in names))
-    except _UNAVAILABLE as error:
-        raise OperationalError(sql, dict(parameters), error) from error
+    except DRIVER_ERRORS as error:
+        if driver_fault(error) is None:
+            raise
+        broken = isinstance(error, _BROKEN)
+        if broken:
+            await connection.invalidate(error)
+        raise OperationalError(sql, {}, error, connection_invalidated=broken) from error
     return None if record is None else dict(record)
 
 

@@ -1,5 +1,6 @@
 """SQLite through aiosqlite: URLs, WAL and foreign keys, exact decimals, aware datetimes."""
 
+import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -63,9 +64,42 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_begin(connection: Connection) -> None:
-    # In autocommit (Database.read and .autocommit) each statement is its own transaction.
+    """Take the write lock when the transaction begins, waiting for it up to the busy
+    timeout. A plain BEGIN takes it at the first write instead, and when two transactions
+    that have both read then write, SQLite refuses one at once, without waiting: concurrent
+    deletes that cascade answered 503. In autocommit (Database.read and .autocommit) each
+    statement is its own transaction and waits its turn by itself."""
     if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# SQLite's primary result codes for a database that cannot serve a sound statement now.
+_FAULT_CODES = {
+    sqlite3.SQLITE_BUSY: "locked",
+    sqlite3.SQLITE_LOCKED: "locked",
+    sqlite3.SQLITE_CANTOPEN: "unavailable",
+    sqlite3.SQLITE_IOERR: "unavailable",
+    sqlite3.SQLITE_READONLY: "unavailable",
+    sqlite3.SQLITE_FULL: "unavailable",
+    sqlite3.SQLITE_NOMEM: "unavailable",
+    sqlite3.SQLITE_PROTOCOL: "unavailable",
+}
+
+
+# What aiosqlite raises itself (SQLAlchemy wraps these: every statement goes through it).
+DRIVER_ERRORS = (sqlite3.Error,)
+
+
+def driver_fault(error: BaseException) -> str | None:
+    """The kind of fault ("unavailable", "locked" or "timeout") when SQLite's error says
+    the database could not serve the statement now (the file is locked, unreadable or
+    full); None when the statement itself is at fault."""
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return None if code is None else _FAULT_CODES.get(code & 0xFF)
+    if isinstance(error, OSError):
+        return "unavailable"
+    return "timeout" if isinstance(error, TimeoutError) else None
 
 
 def create_engine(settings: "Settings") -> AsyncEngine:
