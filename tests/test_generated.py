@@ -70,7 +70,7 @@ def test_generated_fault_tier_passes(baked: dict[str, Path]) -> None:
     command = [str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "faults"]
     result = run(command, cwd=baked["book"], env=env)
     assert result.returncode == 0, result.stdout[-5000:]
-    assert re.search(r"\b5 passed", result.stdout), result.stdout[-2000:]
+    assert re.search(r"\b7 passed", result.stdout), result.stdout[-2000:]
     drop_database("template_faults_test")
 
 

@@ -1,5 +1,6 @@
-"""Database faults, simulated without touching the shared server: killed connections, an
-exhausted pool, and an outage through a TCP proxy that is cut and restored.
+"""Database faults on the live database: killed connections, an exhausted pool, an outage
+through a TCP proxy that is cut and restored, a database that refuses connections and one
+that turned read-only (as a standby does after a failover).
 
 Slower than the rest, so they form their own tier: `make test-faults` (pytest -m faults).
 """
@@ -7,19 +8,26 @@ Slower than the rest, so they form their own tier: `make test-faults` (pytest -m
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI
+from httpx import Response
 from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from {{ cookiecutter.package_name }}.core.postgresql import create_engine
 from {{ cookiecutter.package_name }}.main import create_app
 
 from ..callers import client_for, settings_for
 from ..conftest import empty_tables
-from .factories import CREATE, LIST, READ, create, path
+from .factories import CREATE, DELETE, LIST, PROBLEM_JSON, READ, create, path, payload
 
 pytestmark = pytest.mark.faults
+TERMINATE = text(  # each waits up to 5 s for the backend to exit
+    "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+    "WHERE datname = :name AND pid <> pg_backend_pid()"
+)
 
 
 class TcpProxy:
@@ -71,6 +79,37 @@ async def _empty_live_tables(live_url: str) -> AsyncIterator[None]:
     await empty_tables(live_url)
 
 
+@asynccontextmanager
+async def administrator(url: str) -> AsyncIterator[AsyncConnection]:
+    """A connection in autocommit to the server's maintenance database, `postgres`: the
+    database at url cannot refuse connections while one of them is the caller's own."""
+    maintenance = make_url(url).set(database="postgres")
+    engine = create_engine(settings_for(maintenance.render_as_string(hide_password=False)))
+    try:
+        async with engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+    finally:
+        await engine.dispose()
+
+
+def database_name(url: str) -> str:
+    """The name of the database at url."""
+    return str(make_url(url).database)
+
+
+def quoted(name: str) -> str:
+    """A name quoted for SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def assert_retry_later(response: Response) -> None:
+    """A 503 problem that tells the client when to retry, with nothing internal in it."""
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"]
+    assert "Traceback" not in response.text
+
+
 @pytest.fixture
 async def proxy(live_url: str) -> AsyncIterator[TcpProxy]:
     """A proxy in front of the live database's server."""
@@ -91,15 +130,8 @@ async def test_killed_connections_are_replaced(
     async with client_for(live, raise_app_exceptions=False) as client:
         item = await create(client, app)
         reads = [path(app, LIST), path(app, READ, item["id"])]  # via Core; straight to asyncpg
-        admin = create_engine(settings_for(live_url))
-        async with admin.connect() as connection:  # each waits up to 5 s for the backend to exit
-            killed = await connection.scalar(
-                text(
-                    "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-        await admin.dispose()
+        async with administrator(live_url) as admin:
+            killed = await admin.scalar(TERMINATE, {"name": database_name(live_url)})
         assert killed
         statuses = [(await client.get(reads[i % 2])).status_code for i in range(20)]
     await live.state.engine.dispose()
@@ -167,3 +199,68 @@ async def test_pgbouncer_mode_serves_requests(live_url: str, app: FastAPI) -> No
         statuses = [(await client.get(url)).status_code for _ in range(5)]
     await live.state.engine.dispose()
     assert statuses == [200] * 5
+
+
+async def test_refused_connections_are_503_until_allowed_again(live_url: str, app: FastAPI) -> None:
+    settings = settings_for(live_url, db_connect_timeout=2, db_pool_timeout=2)
+    live = create_app(settings)
+    name = database_name(live_url)
+    async with client_for(live, raise_app_exceptions=False) as client:
+        acknowledged = await create(client, app)
+        async with administrator(live_url) as admin:
+            await admin.execute(text(f"ALTER DATABASE {quoted(name)} ALLOW_CONNECTIONS false"))
+            try:
+                await admin.execute(TERMINATE, {"name": name})  # as a database shutting down would
+                down = [
+                    await client.get("/health/ready"),
+                    await client.get(path(app, LIST)),
+                    await client.get(path(app, READ, acknowledged["id"])),
+                    await client.post(path(app, CREATE), json=payload(1)),
+                ]
+            finally:
+                await admin.execute(text(f"ALTER DATABASE {quoted(name)} ALLOW_CONNECTIONS true"))
+        ready = await client.get("/health/ready")
+        again = await client.get(path(app, READ, acknowledged["id"]))
+    await live.state.engine.dispose()
+    for response in down:
+        assert_retry_later(response)
+    assert ready.status_code == 200
+    assert again.json() == acknowledged
+
+
+async def test_a_read_only_database_serves_reads_and_refuses_writes_with_503(
+    live_url: str, app: FastAPI
+) -> None:
+    live = create_app(settings_for(live_url))
+    name = database_name(live_url)
+    async with client_for(live, raise_app_exceptions=False) as client:
+        kept = await create(client, app)
+        async with administrator(live_url) as admin:
+            # A standby, or a primary demoted by a failover: sessions start read-only.
+            await admin.execute(
+                text(f"ALTER DATABASE {quoted(name)} SET default_transaction_read_only = on")
+            )
+            try:
+                await admin.execute(TERMINATE, {"name": name})
+                reads = [
+                    await client.get("/health/ready"),
+                    await client.get(path(app, LIST)),
+                    await client.get(path(app, READ, kept["id"])),
+                ]
+                writes = [
+                    await client.post(path(app, CREATE), json=payload(1)),
+                    await client.delete(path(app, DELETE, kept["id"])),
+                ]
+            finally:
+                await admin.execute(
+                    text(f"ALTER DATABASE {quoted(name)} RESET default_transaction_read_only")
+                )
+                await admin.execute(TERMINATE, {"name": name})
+        after = await client.post(path(app, CREATE), json=payload(2))
+        still = await client.get(path(app, READ, kept["id"]))
+    await live.state.engine.dispose()
+    assert [response.status_code for response in reads] == [200, 200, 200]
+    for response in writes:
+        assert_retry_later(response)
+    assert after.status_code == 201, after.text
+    assert still.json() == kept

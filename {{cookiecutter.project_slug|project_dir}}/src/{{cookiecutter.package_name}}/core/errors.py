@@ -16,8 +16,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from {{ cookiecutter.package_name }}.core import {{ cookiecutter.database }}
 from {{ cookiecutter.package_name }}.core.models import Base
-from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import DRIVER_ERRORS, driver_fault
 from {{ cookiecutter.package_name }}.core.references import (
     ChildrenRefused,
     MissingParents,
@@ -218,7 +218,7 @@ def database_fault(exc: BaseException) -> tuple[str, BaseException] | None:
     for _ in range(8):  # the chain is short; a cycle must not hang the handler
         if error is None:
             break
-        if kind := driver_fault(error):
+        if kind := {{ cookiecutter.database }}.driver_fault(error):
             return kind, error
         cause = error.orig if isinstance(error, DBAPIError) else None
         error = cause or error.__cause__ or error.__context__
@@ -265,6 +265,6 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ParentsRefused, refused_reference)
     app.add_exception_handler(ChildrenRefused, refused_reference)
     app.add_exception_handler(DataError, data_error)
-    for fault in (DBAPIError, PoolTimeoutError, OSError, TimeoutError, *DRIVER_ERRORS):
+    for fault in (DBAPIError, PoolTimeoutError, OSError, TimeoutError, *{{ cookiecutter.database }}.DRIVER_ERRORS):
         app.add_exception_handler(fault, database_error)
     app.add_exception_handler(Exception, unexpected_error)
