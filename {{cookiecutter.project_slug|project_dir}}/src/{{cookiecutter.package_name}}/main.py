@@ -28,6 +28,7 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.openapi:add_links",
     pkg ~ ".core.openapi:add_security_responses",
     pkg ~ ".core.openapi:operation_id",
+    pkg ~ ".core.openapi:problems_as_sent",
     pkg ~ ".registry:ROUTERS",
     pkg ~ ":custom",
     *auth_imports,
@@ -101,5 +102,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in (*ROUTERS, *custom.ROUTERS):
         app.include_router(router)
-    app.openapi_schema = add_security_responses(add_links(app.openapi()))
+    app.openapi_schema = problems_as_sent(add_security_responses(add_links(app.openapi())))
     return app

@@ -30,7 +30,7 @@ OWNED: dict[str, str] = {{ '{"' ~ claim.name ~ '": "' ~ claim.claim ~ '"}' if cl
 {%- if cookiecutter.id_type == "uuid" %}
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 {%- else %}
-MISSING_ID = 2**62
+MISSING_ID = 2**53 - 1  # the largest id a client may send
 {%- endif %}
 
 

@@ -106,6 +106,27 @@ async def test_create_failed_commit_is_never_acknowledged(
     assert listed.json()["items"] == []
 
 
+def repeating(body: dict[str, Any], key: str) -> str:
+    """body as JSON text whose object names key a second time, with the same value."""
+    return json.dumps(body)[:-1] + f", {json.dumps(key)}: {json.dumps(body[key])}}}"
+
+
+async def test_create_with_a_key_twice_returns_422_naming_it(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    key = next(iter(payload()))
+    headers = {"Content-Type": "application/json"}
+    single = await client.post(
+        path(app, CREATE), content=repeating(payload(0), key), headers=headers
+    )
+    items = "[" + json.dumps(payload(1)) + ", " + repeating(payload(2), key) + "]"
+    bulk = await client.post(path(app, BULK), content=items, headers=headers)
+    assert assert_problem(single, 422)["errors"][0]["loc"] == ["body", key]
+    assert assert_problem(bulk, 422)["errors"][0]["loc"] == ["body", 1, key]
+    listed = await client.get(path(app, LIST))
+    assert listed.json()["items"] == []
+
+
 async def test_bulk_create_returns_all_in_request_order(client: AsyncClient, app: FastAPI) -> None:
     bodies = [payload(i) for i in range(3)]
     response = await client.post(path(app, BULK), json=bodies)
@@ -132,8 +153,9 @@ async def test_bulk_create_outside_limits_is_refused(
 
 
 async def test_bulk_create_duplicate_inserts_nothing(client: AsyncClient, app: FastAPI) -> None:
-    response = await client.post(path(app, BULK), json=[payload(0), payload(0)])
-    assert_problem(response, 409)
+    response = await client.post(path(app, BULK), json=[payload(0), payload(1), payload(0)])
+    body = assert_problem(response, 409)
+    assert ["body", 2, UNIQUE] in [error["loc"] for error in body["errors"]]
     listed = await client.get(path(app, LIST))
     assert listed.json()["items"] == []
 {%- endif %}

@@ -156,7 +156,7 @@ async def test_bulk_duplicate_returns_409_naming_the_field(
     clash = {**payload(1), UNIQUE: payload(0)[UNIQUE]}  # only this field is taken
     response = await client.post(path(app, BULK), json=[payload(0), clash])
     body = assert_problem(response, 409)
-    assert body["errors"] == TAKEN
+    assert [error["loc"] for error in body["errors"]] == [["body", 1, UNIQUE]]  # the item too
 {%- endif %}
 
 

@@ -73,7 +73,7 @@ async def test_item_route_missing_id_returns_404(
 
 
 @pytest.mark.parametrize("route", ITEM_ROUTES)
-@pytest.mark.parametrize("bad_id", ["not-an-id", "0", "1.5"])
+@pytest.mark.parametrize("bad_id", ["not-an-id", "0", "1.5", str(2**53)])
 async def test_item_route_malformed_id_returns_422(
     client: AsyncClient, app: FastAPI, route: str, bad_id: str
 ) -> None:

@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.core.references import (
     ParentsRefused,
     StillReferenced,
 )
-from {{ cookiecutter.package_name }}.core.rows import is_claim
+from {{ cookiecutter.package_name }}.core.rows import RepeatedValues, is_claim
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
@@ -121,6 +121,18 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
     errors = [
         {"loc": ["body", column], "msg": "Value already taken", "type": "unique"}
         for column in columns
+    ]
+    return problem(409, detail, errors=errors)
+
+
+async def repeated_values(request: Request, exc: Exception) -> JSONResponse:
+    """409 naming each item of a bulk write that repeats an earlier item's unique value, at
+    its index, the way a 422 names an invalid item."""
+    assert isinstance(exc, RepeatedValues)
+    detail = "Items of the request share a value that must be unique."
+    errors = [
+        {"loc": ["body", index, column], "msg": "Value repeats an earlier item's", "type": "unique"}
+        for index, column in exc.locations
     ]
     return problem(409, detail, errors=errors)
 
@@ -264,6 +276,7 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StillReferenced, still_referenced)
     app.add_exception_handler(ParentsRefused, refused_reference)
     app.add_exception_handler(ChildrenRefused, refused_reference)
+    app.add_exception_handler(RepeatedValues, repeated_values)
     app.add_exception_handler(DataError, data_error)
     for fault in (DBAPIError, PoolTimeoutError, OSError, TimeoutError, *{{ cookiecutter.database }}.DRIVER_ERRORS):
         app.add_exception_handler(fault, database_error)

@@ -8,7 +8,7 @@ entity, and every read and write of every entity goes through it: another caller
 absent from lists and a 404 by id, exactly like a row that does not exist.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,3 +77,39 @@ def bound_values(table: sa.FromClause, scope: RowScope) -> dict[str, str]:
 def owned(table: sa.FromClause, scope: RowScope) -> dict[str, str]:
     """The claim columns' values of a row the caller writes: its own, never the body's."""
     return {column.name: scope[column.info["claim"]] for column in claim_columns(table)}
+
+
+class RepeatedValues(Exception):
+    """Items of one bulk write that repeat a value that must be unique: the (item index,
+    column) of each repeat after the first."""
+
+    def __init__(self, locations: list[tuple[int, str]]) -> None:
+        super().__init__(locations)
+        self.locations = locations
+
+
+def check_unique_within(table: sa.FromClause, items: Sequence[Mapping[str, Any]]) -> None:
+    """Raise RepeatedValues when two items share a value one of the table's unique
+    constraints or indexes holds: the database would refuse the batch naming the column
+    only, not the item. NULLs never collide, and the claim column is the caller's own, so
+    a location names only the fields the items sent."""
+    assert isinstance(table, sa.Table), "a mapped table"
+    found: list[sa.UniqueConstraint | sa.Index] = [
+        *(unique for unique in table.constraints if isinstance(unique, sa.UniqueConstraint)),
+        *(index for index in table.indexes if index.unique),
+    ]
+    # An index on expressions names no column: it is left to the database.
+    uniques = [[column.name for column in unique.columns] for unique in found if unique.columns]
+    locations: list[tuple[int, str]] = []
+    for names in uniques:
+        seen: set[tuple[Any, ...]] = set()
+        for index, item in enumerate(items):
+            key = tuple(item.get(name) for name in names)
+            if None in key or not all(isinstance(value, Hashable) for value in key):
+                continue
+            if key in seen:
+                sent = [name for name in names if not is_claim(table.c[name])]
+                locations += [(index, name) for name in sent]
+            seen.add(key)
+    if locations:
+        raise RepeatedValues(sorted(set(locations)))

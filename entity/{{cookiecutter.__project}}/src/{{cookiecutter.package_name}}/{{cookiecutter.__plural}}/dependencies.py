@@ -23,8 +23,9 @@ ID = "{{ cookiecutter.__entity }}_id"  # the path parameter of an item
 ItemId = Annotated[UUID, Path(alias=ID, description="Primary key")]
 ParentId = Annotated[UUID, Path(description="Primary key of the parent")]
 {%- else %}
-ItemId = Annotated[int, Path(alias=ID, ge=1, le=2**63 - 1, description="The id")]
-ParentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The parent's id")]
+# Ids up to 2**53 - 1, the bound of ids in bodies and query strings (JsonSafeInt).
+ItemId = Annotated[int, Path(alias=ID, ge=1, le=2**53 - 1, description="The id")]
+ParentId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The parent's id")]
 {%- endif %}
 
 

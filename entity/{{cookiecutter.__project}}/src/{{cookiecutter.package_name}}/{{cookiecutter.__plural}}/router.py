@@ -14,6 +14,7 @@ from ..core.database import DatabaseDep
 from ..core.errors import problem_responses
 from ..core.models import Base
 from ..core.references import row_exists
+from ..core.routing import UniqueKeysRoute
 from . import service
 from .dependencies import (
     ID,
@@ -28,7 +29,8 @@ from .dependencies import (
 from .schemas import Create, ListParams, Read, Update
 from .service import Page
 
-router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"])
+# A JSON body that names a key twice is a 422 (core/routing.py).
+router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"], route_class=UniqueKeysRoute)
 register_url_convertor(ID, IdConvertor())
 COLLECTION = "/{{ cookiecutter.__plural_path }}"
 ITEM = COLLECTION + "/{" + ID + ":" + ID + "}"

@@ -19,7 +19,14 @@ from ..core.references import (
     parents_checked,
     parents_checked_after_write,
 )
-from ..core.rows import RowScope, bound_conditions, bound_values, owned, visible
+from ..core.rows import (
+    RowScope,
+    bound_conditions,
+    bound_values,
+    check_unique_within,
+    owned,
+    visible,
+)
 from .models import Model
 from .schemas import Create, ListParams, Read
 
@@ -59,6 +66,7 @@ async def create_many(
 ) -> list[Read]:
     """Insert many rows in one batched statement; returned in request order."""
     values = [{**item.model_dump(by_alias=True), **owned(_TABLE, scope)} for item in items]
+    check_unique_within(_TABLE, values)
     async with parents_checked(connection, _TABLE, values, scope=scope, bulk=True):
         result = await connection.execute(_INSERT, values)
     return [Read.model_validate(row) for row in result]
