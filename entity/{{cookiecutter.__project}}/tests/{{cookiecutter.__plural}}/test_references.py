@@ -2,6 +2,8 @@
 """References of /{{ cookiecutter.__plural_path }}: a missing parent is a 422 at the field, the delete
 rules hold, and the filter and nested lists show a parent's rows only."""
 
+import asyncio
+from itertools import count
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +36,8 @@ TABLE = "{{ cookiecutter.__table }}"
 # (column, the parents' test helpers, delete rule, nested list route and its parameter)
 {{ collection("REFERENCES: list[tuple[str, ModuleType, str, str | None, str]] = ", reference_rows(cookiecutter.__refs, many))|layout }}
 COLUMNS = [column for column, *_ in REFERENCES]
+CONCURRENT = 20  # parents deleted at once, while as many children are created under others
+NUMBERS = count(2000)  # payload numbers of the rows the concurrent test makes
 
 
 async def create_with(
@@ -134,3 +138,44 @@ async def test_deleting_a_parent_follows_the_delete_rule(
         assert response.status_code == 204, response.text
         assert after.json()[column] is None
         assert after.json()["version"] == child["version"] + 1
+
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("column", "parents", "rule", "nested", "parameter"), REFERENCES)
+async def test_concurrent_parent_deletes_and_child_creates_follow_the_rule(
+    live_client: AsyncClient,
+    app: FastAPI,
+    column: str,
+    parents: ModuleType,
+    rule: str,
+    nested: str | None,
+    parameter: str,
+) -> None:
+    """Parents deleted while children are created under other parents, all at once on the
+    live database: every request gets the answer its delete rule gives, never a 503 (on
+    SQLite each write transaction waits its turn for the write lock) nor a 500."""
+    await parents.add_parents(live_client, app)
+    doomed = [await parents.create(live_client, app, next(NUMBERS)) for _ in range(CONCURRENT)]
+    kept = [await parents.create(live_client, app, next(NUMBERS)) for _ in range(CONCURRENT)]
+    children = [
+        await create_with(live_client, app, column, row["id"], next(NUMBERS)) for row in doomed
+    ]
+    deletes = [live_client.delete(parents.path(app, parents.DELETE, row["id"])) for row in doomed]
+    creates = [
+        live_client.post(path(app, CREATE), json={**payload(next(NUMBERS)), column: row["id"]})
+        for row in kept
+    ]
+    responses = await asyncio.gather(*deletes, *creates)
+    deleted, created = responses[:CONCURRENT], responses[CONCURRENT:]
+    assert [response.status_code for response in created] == [201] * CONCURRENT
+    expected = 409 if rule == "restrict" else 204
+    assert [response.status_code for response in deleted] == [expected] * CONCURRENT
+    for child in children:
+        after = await live_client.get(path(app, READ, child["id"]))
+        if rule == "restrict":
+            assert after.json() == child
+        elif rule == "cascade":
+            assert after.status_code == 404
+        else:
+            assert after.json()[column] is None
