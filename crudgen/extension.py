@@ -24,7 +24,14 @@ from crudgen.fields import (
     sort_indexes,
     sort_literal,
 )
-from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
+from crudgen.imports import (
+    dunder_all,
+    import_block,
+    model_base,
+    model_imports,
+    qualified,
+    schema_imports,
+)
 from crudgen.pyfmt import Call, collection, layout, python_list, python_string
 
 # Resolved when cookiecutter (or cruft) imports this extension, while the working directory
@@ -176,6 +183,8 @@ class CrudExtension(Extension):
             import_block=import_block,
             dunder_all=dunder_all,
             model_imports=model_imports,
+            model_base=model_base,
+            qualified=qualified,
             schema_imports=schema_imports,
             sort_literal=sort_literal,
             sort_indexes=sort_indexes,

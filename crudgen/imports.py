@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 
-from crudgen.fields import Field, imports_for
-from crudgen.pyfmt import layout
+from crudgen.fields import KNOWN_IMPORTS, Field, imports_for
+from crudgen.pyfmt import Call, layout
 
 
 def _section(module: str, first_party: str) -> int:
@@ -69,9 +70,11 @@ def import_block(first_party: str, *specs: str) -> str:
         modules = sorted(froms.get(section, {}).items(), key=lambda item: _module_key(item[0]))
         for module, names in modules:
             combined = sorted((n for n in names if " as " not in n), key=_name_key)
-            lines += [_from_line(module, combined)] if combined else []
-            aliased = sorted((n for n in names if " as " in n), key=_name_key)
-            lines += [_from_line(module, [name]) for name in aliased]
+            aliased = [[name] for name in names if " as " in name]
+            # one line per alias; a module's lines in the order of their first names, as ruff
+            groups = [combined, *aliased] if combined else aliased
+            groups.sort(key=lambda group: (_name_key(group[0]), group[0]))
+            lines += [_from_line(module, group) for group in groups]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -84,10 +87,20 @@ def _from_line(module: str, names: list[str]) -> str:
     return f"from {module} import (\n{body})"
 
 
-def model_imports(fields: list[Field], package: str, id_type: str, database: str) -> str:
-    """Import block of `<plural>/models.py`."""
+def model_base(class_name: str) -> str:
+    """The name the entity's models.py gives the declarative base: `Base`, or `CoreBase`
+    where the entity's own class is called Base (`class Base(CoreBase)`)."""
+    return "CoreBase" if class_name == "Base" else "Base"
+
+
+def model_imports(
+    fields: list[Field], package: str, id_type: str, database: str, class_name: str = ""
+) -> str:
+    """Import block of `<plural>/models.py` (of the model `class_name`)."""
+    base = model_base(class_name)
     specs = ["datetime:datetime", "sqlalchemy as sa", "sqlalchemy.orm:Mapped"]
-    specs += ["sqlalchemy.orm:mapped_column", "..core.models:Base"]
+    specs += ["sqlalchemy.orm:mapped_column"]
+    specs += ["..core.models:Base" + ("" if base == "Base" else f" as {base}")]
     if id_type == "uuid":
         specs += ["uuid:UUID", "uuid:uuid4"]
     if any(f.kind == "enum" for f in fields):
@@ -95,7 +108,21 @@ def model_imports(fields: list[Field], package: str, id_type: str, database: str
     if database == "sqlite":
         specs += ["..core.sqlite:AwareDateTime"]
         specs += ["..core.sqlite:ScaledDecimal" for f in fields if f.kind == "decimal"]
-    return import_block(package, *specs, *imports_for(*(f.annotation for f in fields)))
+    annotations = imports_for(*(f.annotation for f in fields))
+    taken = KNOWN_IMPORTS.get(class_name)  # the model class Any: `import typing`, `typing.Any`
+    specs += [spec.partition(":")[0] if spec == taken else spec for spec in annotations]
+    return import_block(package, *specs)
+
+
+def qualified(line: Call, class_name: str) -> Call:
+    """A field's model line, naming the import the model class takes by its module:
+    `Mapped[dict[str, typing.Any] | None]` in the model class Any."""
+    taken = KNOWN_IMPORTS.get(class_name)
+    if taken is None:
+        return line
+    module = taken.partition(":")[0]
+    head = re.sub(rf"(?<![.\w]){re.escape(class_name)}\b", f"{module}.{class_name}", line.head)
+    return replace(line, head=head)
 
 
 def schema_imports(

@@ -11,6 +11,7 @@ import keyword
 import re
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from crudgen.entities import (
     ENTITIES_EXAMPLE,
@@ -50,10 +51,31 @@ CHOICES = {
 FLAGS = ("soft_delete", "docker", "init_git")
 YES_NO = frozenset(("1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"))
 KEYWORDS = frozenset(w.lower() for w in (*keyword.kwlist, *keyword.softkwlist))
-SERVICE_NAMES = frozenset({
-    "base", "settings", "health", "session", "core", "main", "config", "database", "errors",
-    "pagination", "models", "schemas", "service", "dependencies", "router", "app", "problem",
-    "tests", "migrations", "logging",
+# Modules beside the entity packages (src/<package>/...) and beside their tests (tests/...),
+# read from the template: an entity package or test directory of the same name could not
+# coexist with them.
+_PROJECT = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug|project_dir}}"
+
+
+def _modules(folder: Path) -> frozenset[str]:
+    """Names of the Python modules and packages in a folder of the project template."""
+    found = [p for p in folder.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()]
+    return frozenset(p.stem for p in found) - {"__init__"}
+
+
+PACKAGE_MODULES = _modules(_PROJECT / "src" / "{{cookiecutter.package_name}}")
+TEST_MODULES = _modules(_PROJECT / "tests")
+# Classes an entity's models.py always imports for its template code: a model class of that
+# name would hide it (Base is the exception: imported as CoreBase there). Names imported
+# only for a field's annotation (Any, Decimal) are imported qualified instead.
+MODEL_IMPORTED = frozenset(("Mapped", "StrEnum", "AwareDateTime", "ScaledDecimal"))
+# Names an entity's models.py and schemas.py bind besides the entity's own classes: an enum
+# class (entity + field name, `BaseModel` for Base's field `model`) must not take one.
+MODULE_NAMES = frozenset({
+    "Base", "CoreBase", "Model", "Mapped", "StrEnum", "AwareDateTime", "ScaledDecimal",
+    "Annotated", "Any", "Decimal", "EmailStr", "Field", "BaseModel", "ConfigDict", "Literal",
+    "UtcDatetime", "IsoDate", "UuidText", "Int32", "JsonSafeInt", "JsonFloat", "JsonBool",
+    "Create", "Read", "Update", "ListParams", "Sort",
 })  # fmt: skip
 PROJECT_NAMES = frozenset({
     "fastapi", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "asyncpg", "aiosqlite",
@@ -61,16 +83,6 @@ PROJECT_NAMES = frozenset({
 })  # fmt: skip
 SERVER_COLUMNS = frozenset(("id", "version", "created_at", "updated_at", "deleted_at"))
 LIST_PARAMETERS = frozenset(("limit", "offset", "cursor", "sort"))
-ENTITY_IMPORTED = frozenset({
-    "date", "datetime", "decimal", "uuid", "enum", "annotated", "any", "field", "mapped", "sa",
-    "status", "query", "depends", "request", "response",
-    # classes the entity modules and tests import, lower-cased (an entity OffsetPage clashes)
-    "offsetpage", "cursorpage", "filter", "sessiondep", "settingsdep", "parentid", "apirouter",
-    "httpexception", "basemodel", "configdict", "asyncsession", "asyncclient", "fastapi",
-    "final", "literal", "sequence", "path", "body", "convertor", "moduletype", "strenum",
-    "awaredatetime", "scaleddecimal", "emailstr", "missing", "int32", "jsonsafeint",
-    "jsonfloat", "jsonbool", "isodate", "utcdatetime", "uuidtext",
-})  # fmt: skip
 SCHEMA_SUFFIXES = frozenset(
     ("Create", "Read", "Update", "Dep", "ListParams", "Sort", "Id", "IdConvertor")
 )
@@ -157,17 +169,30 @@ def _email_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
     return [_error("author_email", value, "use an address like local@domain.tld", example)]
 
 
-def _clash(name: str, noun: str) -> tuple[str, str] | None:
-    """(rule, example) when a snake_case name would break the generated Python, else None."""
+def _entity_clash(name: str) -> tuple[str, str] | None:
+    """(rule, example) when an entity's snake_case name cannot be served, else None. The
+    name lives on only with affixes (`create_status`, `status_id`) and as its class, which
+    only its own models.py and schemas.py define: a class hides nothing else."""
     cls = pascal(name)
-    if name in KEYWORDS or cls in KEYWORDS:
-        return f"a Python keyword cannot name {noun}", f"Book{cls}"
-    if name in PYTHON_RESERVED or cls in PYTHON_RESERVED:
-        return f"a Python builtin cannot name {noun}", f"Book{cls}"
-    if name in SERVICE_NAMES:
-        return f"{name!r} is a module or name of the generated service", f"{cls}Item"
-    if name in ENTITY_IMPORTED or cls.lower() in ENTITY_IMPORTED:
-        return f"{name!r} is a name the generated code imports", f"{cls}Item"
+    if keyword.iskeyword(cls):
+        return f"its class {cls!r} would be a Python keyword", f"{cls}Item"
+    if cls in MODEL_IMPORTED:
+        rule = f"its model class {cls!r} would hide the {cls} every generated models.py imports"
+        return rule, f"{cls}Item"
+    return None
+
+
+def _plural_clash(name: str) -> str | None:
+    """Why a snake_case plural cannot name the entity's package, else None: the registry
+    and the tests import the package under its own name."""
+    if keyword.iskeyword(name):
+        return "a Python keyword cannot name the package, which is imported by that name"
+    if name in PYTHON_RESERVED:
+        return "the package is imported by that name, which would hide the Python builtin"
+    if name in PACKAGE_MODULES:
+        return f"the package would collide with the module src/<package>/{name}.py"
+    if name in TEST_MODULES:
+        return f"its tests would collide with the module tests/{name}.py"
     return None
 
 
@@ -181,15 +206,18 @@ def _entity_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
     if len(snake(value)) < 2:
         rule = "use at least two letters, so routes, ids and links stay distinct"
         return [_error("entity_name", value, rule, f"{pascal(value)}Item")]
-    clash = _clash(snake(value), "an entity")
+    clash = _entity_clash(snake(value))
     return [_error("entity_name", value, *clash)] if clash else []
 
 
 def _plural_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
-    """The plural: a valid name of its own, different from the singular."""
+    """The plural: a valid name of its own, different from the singular. A plural derived
+    from a refused entity name is not reported: the entity's error is about what was typed."""
     entity = ctx.get("entity_name")
     singular = snake(entity) if isinstance(entity, str) else ""
     example = pluralize(singular) if singular else "books"
+    if isinstance(entity, str) and value == pluralize(entity) and _entity_errors(entity, ctx):
+        return []
     if not _ENTITY.fullmatch(value):
         rule = "use ASCII letters, digits, underscores or spaces, starting with a letter"
         return [_error("entity_plural", value, rule, example)]
@@ -200,9 +228,9 @@ def _plural_errors(value: str, ctx: Mapping[str, object]) -> list[str]:
         return [_error("entity_plural", value, rule, other, " or pick another entity name")]
     if len(name) > MAX_LENGTH["entity_plural"]:
         return [_error("entity_plural", value, _too_long("entity_plural"), "adjustments")]
-    clash = _clash(name, "the plural")
+    clash = _plural_clash(name)
     better = example if example != name else f"{name}_items"
-    return [_error("entity_plural", value, clash[0], better)] if clash else []
+    return [_error("entity_plural", value, clash, better)] if clash else []
 
 
 def _choice_errors(key: str, value: object) -> list[str]:
@@ -327,6 +355,10 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
             rule = _enum_length_rule(pascal(owner) + pascal(field.name), field.name)
             fits = (MAX_LENGTH["enum"] - len(pascal(owner))) // 2
             renamed = field.name[: max(fits, 1)].rstrip("_")
+        enum_class = pascal(owner) + pascal(field.name)
+        if rule is None and field.kind == "enum" and enum_class in MODULE_NAMES:
+            rule = f"its enum class {enum_class!r} would clash with a name its module binds"
+            renamed = f"{field.name}_kind"
         better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
         if rule is None and (unstorable := _database_rule(field, item, database)):
             rule, better = unstorable
@@ -380,8 +412,8 @@ def _declaration_errors(item: str, ctx: Mapping[str, object]) -> list[str]:
         return [_error("more_entities", item, rule, ENTITIES_EXAMPLE)]
     sub = {**ctx, "entity_name": entity.name}
     errors = _entity_errors(entity.name, sub)
-    if entity.plural_answer and not errors:
-        errors += _plural_errors(entity.plural_answer, sub)
+    if not errors:
+        errors += _plural_errors(entity.plural_answer or entity.plural, sub)
     errors += fields_errors(entity.fields, entity.name, str(ctx.get("database")))
     if not errors:
         errors += _length_errors({**sub, "fields": entity.fields})

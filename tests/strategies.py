@@ -46,7 +46,8 @@ EVERYDAY_FIELDS = (
     "total", "next_cursor",
 )  # fmt: skip
 # Entity names that sort before `Base`, collide with generated or imported names, or are
-# words a team might plausibly choose.
+# words a team might plausibly choose (each everyday name the template once refused
+# included); the oracle refuses the few that cannot be served (Mapped, None, Byte, Caller).
 EVERYDAY_ENTITIES = (
     "Article", "Author", "Account", "Address", "Base", "Basket", "Book", "Category", "Person",
     "User", "Order", "Group", "Item", "Page", "Cursor Page", "Offset Page", "Literal", "Body",
@@ -55,6 +56,8 @@ EVERYDAY_ENTITIES = (
     "Schema", "Router", "Error", "Event", "Type", "Status", "Query", "Engine", "Metadata",
     "Version", "Migration", "Env", "App", "Api", "Http Request", "API Key", "UUIDRecord",
     "Zebra", "Zone", "Xylophone", "Quiz", "Child", "Data", "Series", "Sales Person", "Ox",
+    "Setting", "Request", "Response", "Config", "Field", "Date", "Range", "Filter", "List",
+    "Dict", "Any", "Annotated", "Database", "Decimal", "Mapped", "Byte", "Caller", "None",
 )  # fmt: skip
 ENUM_VALUES = ("draft", "published", "none", "null", "true", "false", "class", "default",
                "a", "b", "c", "value", "name", "upper", "mro", "x1", "in_review")  # fmt: skip

@@ -107,7 +107,7 @@ def test_a_refused_entity_changes_nothing(project: Path, spec: str, error: str) 
 
 
 def test_every_error_is_reported_at_once(project: Path) -> None:
-    code, output = add(project, "Class: x:nope, book:ref(Bok)")
+    code, output = add(project, "None: x:nope, book:ref(Bok)")
     assert code == 1
     assert len([line for line in output.splitlines() if line.startswith("error: ")]) >= 2
 

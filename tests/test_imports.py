@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from crudgen.fields import EXAMPLE, parse_fields
-from crudgen.imports import dunder_all, import_block, model_imports, schema_imports
+from crudgen.imports import (
+    dunder_all,
+    import_block,
+    model_base,
+    model_imports,
+    qualified,
+    schema_imports,
+)
 
 RUFF = Path(sys.executable).with_name("ruff")
 PKG = "book_service"
@@ -367,3 +374,38 @@ def test_model_imports_on_sqlite_use_the_aware_and_exact_types() -> None:
 )
 def test_dunder_all_is_in_ruffs_isort_order(names: tuple[str, ...], expected: str) -> None:
     assert dunder_all(*names) == expected
+
+
+def test_model_of_class_base_imports_the_declarative_base_aliased() -> None:
+    fields = parse_fields("state:enum(a|b)", "Base", "base")
+    block = model_imports(fields, PKG, "uuid", "postgresql", "Base")
+    assert model_base("Base") == "CoreBase"
+    assert model_base("Book") == "Base"
+    # ruff orders a module's lines by their first names: Base (a class) before enum_values
+    assert block.endswith(
+        "from ..core.models import Base as CoreBase\nfrom ..core.models import enum_values"
+    )
+
+
+@pytest.mark.parametrize(
+    ("class_name", "fields", "module", "annotation"),
+    [
+        ("Any", "payload:json?", "typing", "Mapped[dict[str, typing.Any] | None]"),
+        ("Decimal", "price:decimal(10,2)", "decimal", "Mapped[decimal.Decimal]"),
+    ],
+)
+def test_model_class_named_like_an_annotation_import_gets_it_qualified(
+    class_name: str, fields: str, module: str, annotation: str
+) -> None:
+    parsed = parse_fields(fields, class_name, class_name.lower())
+    block = model_imports(parsed, PKG, "uuid", "postgresql", class_name)
+    assert f"import {module}\n" in block
+    assert f"import {class_name}" not in block
+    line = qualified(parsed[0].model_line, class_name)
+    assert f": {annotation} = mapped_column" in line.head
+    assert qualified(parsed[0].model_line, "Book") == parsed[0].model_line
+
+
+def test_enum_named_after_the_class_prefix_is_not_qualified() -> None:
+    parsed = parse_fields("kind:enum(a|b)", "Any", "any")
+    assert qualified(parsed[0].model_line, "Any").head == "kind: Mapped[AnyKind] = mapped_column"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crudgen.validate import fields_errors, validate_context
+from crudgen.naming import pluralize
+from crudgen.validate import PACKAGE_MODULES, TEST_MODULES, fields_errors, validate_context
 
 VALID: dict[str, object] = {
     "project_name": "Book Service",
@@ -38,7 +39,8 @@ CLASHES = "the package would clash with a dependency or directory of the generat
 SLUG_SHAPE = "start with a letter and put single hyphens between words"
 STDLIB = "the package would shadow the standard-library module of that name"
 EMAIL = "use an address like local@domain.tld; e.g. 'ada@example.com'"
-SERVICE = "is a module or name of the generated service"
+KEYWORD_CLASS = "its class 'None' would be a Python keyword; e.g. 'NoneItem'"
+MAPPED = "its model class 'Mapped' would hide the Mapped every generated models.py imports"
 LIST = "is a query parameter of the list endpoint, so it could not be a filter"
 LIMIT = "over PostgreSQL's 63-byte limit"
 SHORTEN = "(shorten the entity or field names)"
@@ -69,12 +71,8 @@ BAD_INPUTS = [
     ("author_email", "ada", EMAIL),
     ("author_email", "ada@example", EMAIL),
     ("author_email", "ada l@example.com", EMAIL),
-    ("entity_name", "class", "a Python keyword cannot name an entity; e.g. 'BookClass'"),
-    ("entity_name", "None", "a Python keyword cannot name an entity; e.g. 'BookNone'"),
-    ("entity_name", "List", "a Python builtin cannot name an entity; e.g. 'BookList'"),
-    ("entity_name", "Base", f"'base' {SERVICE}; e.g. 'BaseItem'"),
-    ("entity_name", "Settings", f"'settings' {SERVICE}; e.g. 'SettingsItem'"),
-    ("entity_name", "Date", "'date' is a name the generated code imports; e.g. 'DateItem'"),
+    ("entity_name", "None", KEYWORD_CLASS),
+    ("entity_name", "Mapped", f"{MAPPED}; e.g. 'MappedItem'"),
     ("entity_name", "Blog-Post", f"{LETTERS}; e.g. 'BlogPost'"),
     ("entity_name", "2Book", f"{LETTERS}; e.g. 'BlogPost'"),
     ("entity_name", "Café", f"{LETTERS}; e.g. 'BlogPost'"),
@@ -88,7 +86,26 @@ BAD_INPUTS = [
         "book",
         "plural must differ from the singular 'book'; e.g. 'books' or pick another entity name",
     ),
-    ("entity_plural", "class", "a Python keyword cannot name the plural; e.g. 'books'"),
+    (
+        "entity_plural",
+        "class",
+        "a Python keyword cannot name the package, which is imported by that name; e.g. 'books'",
+    ),
+    (
+        "entity_plural",
+        "bytes",
+        "the package is imported by that name, which would hide the Python builtin; e.g. 'books'",
+    ),
+    (
+        "entity_plural",
+        "core",
+        "the package would collide with the module src/<package>/core.py; e.g. 'books'",
+    ),
+    (
+        "entity_plural",
+        "callers",
+        "its tests would collide with the module tests/callers.py; e.g. 'books'",
+    ),
     ("entity_plural", "../books", f"{LETTERS}; e.g. 'books'"),
     ("fields", "", "must not be empty; e.g. 'title:str(200):unique, pages:int?'"),
     ("fields", "id:int", "'id' is a server-owned column; e.g. 'book_id:int'"),
@@ -100,11 +117,13 @@ BAD_INPUTS = [
         f"readable; e.g. '{LONG_FIELD[:30]}:int'",
     ),
     ("id_type", "uuid4", "choose one of 'uuid', 'int'; e.g. 'uuid'"),
+    ("id_type", "uid", "choose one of 'uuid', 'int'; e.g. 'uuid'"),
     ("python_version", "3.10", "choose one of '3.11', '3.12', '3.13'; e.g. '3.11'"),
     ("python_version", 3.11, "choose one of '3.11', '3.12', '3.13'; e.g. '3.11'"),
     ("database", "mysql", "choose one of 'postgresql', 'sqlite'; e.g. 'postgresql'"),
     ("pagination", "page", "choose one of 'cursor', 'offset'; e.g. 'cursor'"),
     ("ci", "jenkins", "choose one of 'github', 'gitlab', 'none'; e.g. 'github'"),
+    ("auth", "basic", "choose one of 'oidc', 'none'; e.g. 'oidc'"),
     ("soft_delete", "maybe", "answer yes or no; e.g. 'no'"),
     ("docker", None, "answer yes or no; e.g. 'no'"),
 ]
@@ -174,7 +193,7 @@ def test_validate_context_reports_every_error() -> None:
         if key not in ("entity_plural", "fields"):
             first.setdefault(key, (value, f"{key}: {value!r} — {rule}"))
     errors = validate_context({**VALID, **{key: value for key, (value, _) in first.items()}})
-    assert len(first) == 14
+    assert len(first) == 15
     assert errors == [expected for _, expected in first.values()]
 
 
@@ -182,13 +201,13 @@ def test_validate_context_reports_errors_of_several_inputs() -> None:
     bad = {
         **VALID,
         "project_slug": "My Slug",
-        "entity_name": "class",
+        "entity_name": "None",
         "fields": "id:int, order:int",
         "id_type": "uuid4",
     }
     assert validate_context(bad) == [
         "project_slug: 'My Slug' — use lowercase letters, digits and hyphens; e.g. 'book-service'",
-        "entity_name: 'class' — a Python keyword cannot name an entity; e.g. 'BookClass'",
+        f"entity_name: 'None' — {KEYWORD_CLASS}",
         "fields: 'id:int' — 'id' is a server-owned column; e.g. 'item_id:int'",
         "id_type: 'uuid4' — choose one of 'uuid', 'int'; e.g. 'uuid'",
     ]
@@ -322,6 +341,75 @@ def test_fields_errors_rejects_hostile_text(text: str) -> None:
     errors = fields_errors(text, "Book")
     assert errors
     assert all(line.startswith("fields: ") for line in errors)
+
+
+# Everyday entity names once refused: a class of that name hides nothing, and where the
+# generated code imports the same name it imports it aliased (Base) or qualified (typing.Any).
+FORMERLY_REFUSED = (
+    "Session", "Setting", "Status", "Type", "Request", "Response", "Query", "Path", "Body",
+    "Config", "Model", "Field", "Schema", "Health", "Date", "Range", "Filter", "List", "Dict",
+    "Any", "Annotated", "Database", "Router", "App", "Test", "Error", "Problem", "Base",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FORMERLY_REFUSED)
+def test_everyday_entity_names_are_accepted(name: str) -> None:
+    answers = {**VALID, "entity_name": name, "entity_plural": pluralize(name)}
+    assert validate_context(answers) == []
+    assert validate_context({**VALID, "more_entities": f"{name}: name:str(20)"}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "plural", "rule"),
+    [
+        (
+            "Byte",
+            "bytes",
+            "the package is imported by that name, which would hide the Python builtin",
+        ),
+        ("Caller", "callers", "its tests would collide with the module tests/callers.py"),
+    ],
+)
+def test_derived_plural_that_cannot_name_a_package_is_refused(
+    name: str, plural: str, rule: str
+) -> None:
+    answers = {**VALID, "entity_name": name, "entity_plural": plural}
+    assert validate_context(answers) == [
+        f"entity_plural: {plural!r} — {rule}; e.g. '{plural}_items'"
+    ]
+    more = validate_context({**VALID, "more_entities": f"{name}: n:int"})
+    assert more == [
+        f"more_entities: {name} entity_plural: {plural!r} — {rule}; e.g. '{plural}_items'"
+    ]
+
+
+@pytest.mark.parametrize("name", ["123", "2Books", "Café"])
+def test_refused_entity_name_is_reported_as_typed_not_by_its_plural(name: str) -> None:
+    errors = validate_context({**VALID, "entity_name": name, "entity_plural": pluralize(name)})
+    assert errors == [f"entity_name: {name!r} — {LETTERS}; e.g. 'BlogPost'"]
+
+
+@pytest.mark.parametrize(
+    ("entity", "field", "enum_class"),
+    [
+        ("Base", "model", "BaseModel"),
+        ("Config", "dict", "ConfigDict"),
+        ("List", "params", "ListParams"),
+    ],
+)
+def test_enum_class_that_a_module_binds_is_refused(
+    entity: str, field: str, enum_class: str
+) -> None:
+    assert fields_errors(f"{field}:enum(a|b)", entity) == [
+        f"fields: '{field}:enum(a|b)' — its enum class {enum_class!r} would clash with a name "
+        f"its module binds; e.g. '{field}_kind:enum(a|b)'"
+    ]
+
+
+def test_module_names_are_read_from_the_template() -> None:
+    assert {"core", "main", "registry", "custom"} <= PACKAGE_MODULES
+    assert {"callers", "conftest", "test_auth"} <= TEST_MODULES
+    assert not {"__init__", "__pycache__", "py"} & (PACKAGE_MODULES | TEST_MODULES)
 
 
 def test_validate_context_rejects_long_enum_constraint() -> None:

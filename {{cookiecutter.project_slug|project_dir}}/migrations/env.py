@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.core.tables import Base
 
 target_metadata = Base.metadata
 

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from {{ cookiecutter.package_name }}.core.auth import required_scopes
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.rows import claims_needed
-from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.core.tables import Base
 
 AUDIENCE = "{{ cookiecutter.project_slug }}-tests"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey

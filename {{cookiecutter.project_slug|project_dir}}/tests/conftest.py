@@ -23,8 +23,8 @@ from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import (
     drop_database,
     twin_url,
 )
+from {{ cookiecutter.package_name }}.core.tables import Base
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.models import Base
 
 from .callers import client_for, settings_for
 

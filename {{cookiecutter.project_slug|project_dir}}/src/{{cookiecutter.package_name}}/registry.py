@@ -1,7 +1,7 @@
 """The entity packages this service serves, parents before children.
 
 main.py includes each router, and importing them maps every table in Base.metadata
-(models.py, Alembic). An entity added to the project later is appended here.
+(core/tables.py, Alembic). An entity added to the project later is appended here.
 """
 
 from fastapi import APIRouter

@@ -140,7 +140,6 @@ async def test_deleting_a_parent_follows_the_delete_rule(
         assert after.json()["version"] == child["version"] + 1
 
 
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("column", "parents", "rule", "nested", "parameter"), REFERENCES)
 async def test_concurrent_parent_deletes_and_child_creates_follow_the_rule(

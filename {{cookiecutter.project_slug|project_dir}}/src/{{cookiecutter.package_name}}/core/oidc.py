@@ -343,8 +343,8 @@ def main(arguments: Sequence[str] | None = None) -> None:
     from {{ cookiecutter.package_name }}.core.auth import required_scopes
     from {{ cookiecutter.package_name }}.core.config import get_settings
     from {{ cookiecutter.package_name }}.core.rows import claims_needed
+    from {{ cookiecutter.package_name }}.core.tables import Base
     from {{ cookiecutter.package_name }}.main import create_app
-    from {{ cookiecutter.package_name }}.models import Base
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--sub", default="developer", help="the caller's subject (sub claim)")

@@ -4,7 +4,7 @@
 {%- set table_indexes = fields|map(attribute="table_index")|select|list + sort_indexes(fields, cookiecutter.__table, soft_delete=cookiecutter.soft_delete, database=cookiecutter.database, scope=claim.name if claim else "") -%}
 """The {{ cookiecutter.__table }} table."""
 
-{{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type, cookiecutter.database) }}
+{{ model_imports(fields, cookiecutter.package_name, cookiecutter.id_type, cookiecutter.database, cookiecutter.__entity_class) }}
 {%- for field in fields if field.kind == "enum" %}
 
 
@@ -16,7 +16,7 @@ class {{ field.enum_class }}(StrEnum):
 {%- endfor %}
 
 
-class {{ cookiecutter.__entity_class }}(Base):
+class {{ cookiecutter.__entity_class }}({{ model_base(cookiecutter.__entity_class) }}):
     """One row; id, version and timestamps belong to the server."""
 
     __tablename__ = "{{ cookiecutter.__table }}"
@@ -40,7 +40,7 @@ class {{ cookiecutter.__entity_class }}(Base):
 {{ claim.model_line|layout(4) }}
 {%- endif %}
 {%- for field in fields %}
-{{ field.model_line|layout(4) }}
+{{ qualified(field.model_line, cookiecutter.__entity_class)|layout(4) }}
 {%- endfor %}
     version: Mapped[int] = mapped_column(server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(
