@@ -15,15 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # option -> {value: paths to delete when the option has that value}; {core} is the
-# package's core/ directory.
+# package's core/ directory. deploy/ (Kubernetes) needs both PostgreSQL and the image.
 OPTIONAL: dict[str, dict[object, tuple[str, ...]]] = {
     "database": {
         "postgresql": ("{core}/sqlite.py",),
-        "sqlite": ("{core}/postgresql.py",),
+        "sqlite": ("{core}/postgresql.py", "deploy"),
     },
     "pagination": {"cursor": ("{core}/offset.py",), "offset": ("{core}/keyset.py",)},
     "auth": {"none": ("{core}/oidc.py",)},
-    "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore")},
+    "docker": {False: ("Dockerfile", "compose.yaml", ".dockerignore", "deploy")},
     "ci": {
         "github": (".gitlab-ci.yml",),
         "gitlab": (".github",),
@@ -36,9 +36,11 @@ def paths_to_remove(context: Mapping[str, object]) -> list[str]:
     """Relative paths that the chosen options do not need."""
     core = f"src/{context['package_name']}/core"
     return sorted(
-        path.format(core=core)
-        for option, by_value in OPTIONAL.items()
-        for path in by_value.get(context.get(option), ())
+        {
+            path.format(core=core)
+            for option, by_value in OPTIONAL.items()
+            for path in by_value.get(context.get(option), ())
+        }
     )
 
 

@@ -10,8 +10,9 @@ import pytest
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 
 from crudgen.extension import project_dir
+from crudgen.validate import CHOICES as CHOICE_ANSWERS
 from hooks import post_gen_project, pre_gen_project
-from tests.conftest import TEMPLATE, bake, run
+from tests.conftest import BIN, TEMPLATE, bake, run
 from tests.test_validate import VALID as VALID_ANSWERS
 
 VALID = {**VALID_ANSWERS, "description": "A book service.", "_repo_dir": str(TEMPLATE)}
@@ -32,11 +33,11 @@ BAD_ANSWERS = [
     ("author_email", "not-an-email"),
     ("author_email", "a b@example.com"),
     ("entity_name", ""),
-    ("entity_name", "class"),
+    ("entity_name", "None"),
     ("entity_name", "2Books"),
     ("entity_name", "Book-Item"),
-    ("entity_name", "Settings"),
-    ("entity_name", "Base"),
+    ("entity_name", "Mapped"),
+    ("entity_plural", "core"),
     ("entity_name", "Bück"),
     ("entity_name", PAYLOAD),
     ("entity_name", "'''; import os; os.system('touch {marker}') #"),
@@ -48,6 +49,12 @@ BAD_ANSWERS = [
     ("fields", "pages:int, pages_gte:int"),
     ("fields", 'title:str(10)="""; ' + PAYLOAD),
     ("fields", "created_at:datetime"),
+    ("id_type", "uid"),
+    ("database", "mysql"),
+    ("pagination", "pages"),
+    ("auth", "basic"),
+    ("python_version", "3.9"),
+    ("ci", "jenkins"),
 ]
 
 
@@ -57,7 +64,7 @@ def test_pre_gen_main_accepts_valid_answers(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_pre_gen_main_reports_every_problem(capsys: pytest.CaptureFixture[str]) -> None:
-    answers = {**VALID, "entity_name": "class", "author_email": "nope", "fields": "id:int"}
+    answers = {**VALID, "entity_name": "None", "author_email": "nope", "fields": "id:int"}
     assert pre_gen_project.main(answers, str(TEMPLATE)) == 1
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(":")[1].strip() for line in lines[:-1]] == [
@@ -132,11 +139,36 @@ def test_bad_answer_is_rejected_with_one_line_and_nothing_left(
     assert not marker.exists()
 
 
-@pytest.mark.parametrize(("answer", "value"), [("id_type", "uuid4"), ("python_version", "3.9")])
-def test_bad_choice_is_refused_before_generation(tmp_path: Path, answer: str, value: str) -> None:
-    with pytest.raises(ValueError, match=f"{value} provided for choice variable {answer}"):
-        bake(tmp_path, {answer: value})
+@pytest.mark.parametrize(
+    ("answer", "value", "choices"),
+    [
+        ("id_type", "uid", "'uuid', 'int'"),
+        ("database", "mysql", "'postgresql', 'sqlite'"),
+        ("python_version", "3.9", "'3.11', '3.12', '3.13'"),
+    ],
+)
+def test_choice_typo_on_the_command_line_is_one_line(
+    tmp_path: Path, answer: str, value: str, choices: str
+) -> None:
+    """`cookiecutter --no-input . id_type=uid`: refused by the hook like any other answer,
+    with one error line naming the choices (not cookiecutter's ValueError), nothing left."""
+    command = [str(BIN / "cookiecutter"), "--no-input", str(TEMPLATE), f"{answer}={value}"]
+    result = run([*command, "-o", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    first = choices.split(", ")[0]
+    assert errors == [f"error: {answer}: {value!r} — choose one of {choices}; e.g. {first}"]
+    assert "ValueError" not in result.stderr + result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("answer", sorted(CHOICE_ANSWERS))
+def test_choice_prompt_shows_every_choice(answer: str) -> None:
+    """Choice answers are validated text: the prompt itself lists what may be typed."""
+    config = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+    prompt = config["__prompts__"][answer]
+    assert config[answer] == CHOICE_ANSWERS[answer][0]
+    assert all(re.search(rf"\b{re.escape(choice)}\b", prompt) for choice in CHOICE_ANSWERS[answer])
 
 
 def test_rejected_answers_leave_an_existing_project_untouched(tmp_path: Path) -> None:
@@ -144,9 +176,9 @@ def test_rejected_answers_leave_an_existing_project_untouched(tmp_path: Path) ->
     project.mkdir()
     (project / "mine.txt").write_text("keep", encoding="utf-8")
     with pytest.raises(OutputDirExistsException):
-        bake(tmp_path, {"entity_name": "class"})
+        bake(tmp_path, {"entity_name": "None"})
     with pytest.raises(FailedHookException):
-        bake(tmp_path, {"entity_name": "class"}, overwrite=True)
+        bake(tmp_path, {"entity_name": "None"}, overwrite=True)
     assert [p.name for p in project.iterdir()] == ["mine.txt"]
     assert (project / "mine.txt").read_text(encoding="utf-8") == "keep"
 
@@ -259,6 +291,7 @@ CHOICES = {"package_name": "book_service", "database": "postgresql",
             {"database": "sqlite", "pagination": "offset"},
             [
                 ".gitlab-ci.yml",
+                "deploy",
                 f"{CORE}/keyset.py",
                 f"{CORE}/postgresql.py",
             ],
@@ -271,11 +304,24 @@ CHOICES = {"package_name": "book_service", "database": "postgresql",
                 ".gitlab-ci.yml",
                 "Dockerfile",
                 "compose.yaml",
+                "deploy",
                 f"{CORE}/offset.py",
                 f"{CORE}/sqlite.py",
             ],
         ),
         ({"ci": "gitlab"}, [".github", f"{CORE}/offset.py", f"{CORE}/sqlite.py"]),
+        (  # deploy/ goes once, though both options drop it
+            {"database": "sqlite", "docker": False, "ci": "gitlab"},
+            [
+                ".dockerignore",
+                ".github",
+                "Dockerfile",
+                "compose.yaml",
+                "deploy",
+                f"{CORE}/offset.py",
+                f"{CORE}/postgresql.py",
+            ],
+        ),
     ],
 )
 def test_paths_to_remove_follows_the_options(
