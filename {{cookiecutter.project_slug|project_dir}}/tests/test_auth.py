@@ -34,7 +34,7 @@ from .callers import (
 )
 
 PROBLEM_JSON = "application/problem+json"
-PUBLIC = ("/health/live", "/health/ready", "/openapi.json", "/docs", "/redoc")
+PUBLIC = ("/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs", "/redoc")
 
 
 def b64(data: bytes) -> str:
@@ -209,7 +209,7 @@ def route_cases(app: FastAPI) -> list[tuple[str, str, str]]:
     cases = []
     for context in iter_route_contexts(app.routes):
         route, url = context.original_route, str(context.path_format)
-        if not isinstance(route, APIRoute) or url.startswith("/health/"):
+        if not isinstance(route, APIRoute) or url in PUBLIC:
             continue
         for parameter in route.dependant.path_params:
             integer = parameter.field_info.annotation is int

@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 {% set pkg = cookiecutter.package_name -%}
-{% set auth_imports = [pkg ~ ".core.oidc:TokenMiddleware", pkg ~ ".core.oidc:token_verifier"] if cookiecutter.auth == "oidc" else [] -%}
+{% set auth_imports = [pkg ~ ".core.metrics:METRICS_PATH", pkg ~ ".core.oidc:TokenMiddleware", pkg ~ ".core.oidc:token_verifier"] if cookiecutter.auth == "oidc" else [] -%}
 {{ import_block(
     pkg,
     pkg ~ ":__version__",
     pkg ~ ".core:health",
+    pkg ~ ".core:metrics",
     pkg ~ ".core.config:Settings",
     pkg ~ ".core.config:get_settings",
     pkg ~ ".core." ~ cookiecutter.database ~ ":create_engine",
@@ -25,6 +26,8 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core.logs:RequestIdMiddleware",
     pkg ~ ".core.limits:BodySizeLimitMiddleware",
     pkg ~ ".core.logs:configure_logging",
+    pkg ~ ".core.metrics:MetricsMiddleware",
+    pkg ~ ".core.metrics:watch_pool",
     pkg ~ ".core.openapi:add_links",
     pkg ~ ".core.openapi:add_security_responses",
     pkg ~ ".core.openapi:operation_id",
@@ -77,10 +80,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     slots = settings.db_pool_size + settings.db_max_overflow
     app.state.database = Database(app.state.engine, slots, settings.db_pool_timeout)
+    if settings.metrics_enabled:
+        watch_pool(app.state.engine, slots)
     add_error_handlers(app)
 {%- if cookiecutter.auth == "oidc" %}
     # Inside CORS, so a preflight is answered without a token and a 401 carries CORS headers.
-    public = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
+    public = [app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url]
+    if settings.metrics_enabled:  # scraped without a token, like the probes
+        public.append(METRICS_PATH)
     app.add_middleware(TokenMiddleware, verifier=verifier, public=[url for url in public if url])
 {%- endif %}
     if settings.cors_origins:
@@ -99,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    if settings.metrics_enabled:  # outermost: it times and counts every answer, a 401 too
+        app.add_middleware(MetricsMiddleware)
+        app.include_router(metrics.router)
     app.include_router(health.router)
     for router in (*ROUTERS, *custom.ROUTERS):
         app.include_router(router)

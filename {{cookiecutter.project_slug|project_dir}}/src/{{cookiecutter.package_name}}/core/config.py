@@ -47,6 +47,7 @@ class Settings(BaseSettings):
 
     bulk_max_items: int = Field(default=100, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies: 413")
+    metrics_enabled: bool = Field(default=True, description="Serve /metrics (Prometheus)")
 {%- if cookiecutter.auth == "oidc" %}
 
     auth_issuer: str | None = Field(default=None, description="The tokens' iss, exactly")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
+from {{ cookiecutter.package_name }}.core.metrics import POOL_WAITING
 from {{ cookiecutter.package_name }}.core.{{ cookiecutter.database }} import create_database
 
 
@@ -73,12 +74,15 @@ class Database:
     async def _turn(self) -> AsyncIterator[None]:
         """Wait in line (at most `timeout` seconds) for one of the slots."""
         if self._turns.locked():
+            POOL_WAITING.inc()
             try:
                 async with asyncio.timeout(self._timeout):
                     await self._turns.acquire()
             except TimeoutError:
                 detail = f"no database connection came free within {self._timeout} s"
                 raise PoolTimeoutError(detail) from None
+            finally:
+                POOL_WAITING.dec()
         else:
             await self._turns.acquire()
         try:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from {{ cookiecutter.package_name }}.core import {{ cookiecutter.database }}
+from {{ cookiecutter.package_name }}.core.metrics import DATABASE_ERRORS
 from {{ cookiecutter.package_name }}.core.models import Base
 from {{ cookiecutter.package_name }}.core.references import (
     ChildrenRefused,
@@ -254,6 +255,7 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
     if fault is None:
         return await unexpected_error(request, exc)
     kind, error = fault
+    DATABASE_ERRORS.labels(kind).inc()
     logger.warning("database %s: %s", kind, describe(error))
     headers = {"Retry-After": RETRY_AFTER_SECONDS}
     return problem(503, FAULT_DETAILS[kind], headers=headers)
