@@ -132,7 +132,9 @@ def test_docker_files_are_consistent(pairwise: dict[int, Path], index: int) -> N
         "the final stage must not run as root"
     )
     for source in dockerfile_copies(dockerfile):
-        assert source == "uv.lock" or (project / source).exists(), source  # uv.lock: make install
+        assert source == "uv.lock*" or (project / source).exists(), source  # uv.lock: make install
+    # A fresh bake has no uv.lock yet: the image resolves one, so `docker compose up` works.
+    assert "RUN [ -f uv.lock ] || uv lock\n" in dockerfile
     package = package_dir(project).name
     assert f'"{package}.main:create_app", "--factory"' in dockerfile
     compose = yaml.safe_load((project / "compose.yaml").read_text())
@@ -143,6 +145,8 @@ def test_docker_files_are_consistent(pairwise: dict[int, Path], index: int) -> N
     url = services["app"]["environment"]["DATABASE_URL"]
     if chosen["database"] == "postgresql":
         assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+        # Published on loopback away from 5432, so a local PostgreSQL does not clash with it.
+        assert services["db"]["ports"] == ["127.0.0.1:${POSTGRES_PORT:-5433}:5432"]
         assert url.startswith("postgresql+asyncpg://")
         assert "@db:5432/" in url
     else:
@@ -230,3 +234,11 @@ def test_matrix_project_passes_its_own_suite(
         for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
             done = run([str(BIN / command[0]), *command[1:]], cwd=project)
             assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_make_run_serves_on_the_host_and_port_asked_for(pairwise: dict[int, Path]) -> None:
+    project = pairwise[0]
+    default = run(["make", "-n", "run"], cwd=project)
+    chosen = run(["make", "-n", "run", "PORT=8123", "HOST=0.0.0.0"], cwd=project)
+    assert "--host 127.0.0.1 --port 8000 " in default.stdout, default.stdout + default.stderr
+    assert "--host 0.0.0.0 --port 8123 " in chosen.stdout, chosen.stdout + chosen.stderr

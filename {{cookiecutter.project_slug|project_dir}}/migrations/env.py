@@ -1,6 +1,7 @@
 """Alembic environment: runs migrations through the service's own async engine settings."""
 
 import asyncio
+from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -11,6 +12,10 @@ from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.tables import Base
 
 target_metadata = Base.metadata
+# `alembic upgrade` on the command line (make migrate) prints the revisions it applies, with
+# alembic.ini's logging; the tests run Alembic inside their own process and keep theirs.
+if context.config.config_file_name and context.config.attributes.get("configure_logger", True):
+    fileConfig(context.config.config_file_name, disable_existing_loggers=False)
 
 
 def database_url() -> str:

@@ -41,6 +41,7 @@ def alembic_config(url: str) -> Config:
     """The project's Alembic configuration, pointed at url."""
     config = Config(ROOT / "alembic.ini")
     config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False  # the tests' logging stays as it is
     return config
 
 
