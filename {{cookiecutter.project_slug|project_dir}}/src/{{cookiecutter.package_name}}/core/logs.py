@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from opentelemetry.trace import get_current_span
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -21,8 +22,9 @@ _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id; uvicorn's
-    access lines add client, method, path (with the query string), http_version, status."""
+    """One JSON object per line: time, level, logger, message, request_id, and trace_id and
+    span_id inside a traced request (see core/tracing.py); uvicorn's access lines add
+    client, method, path (with the query string), http_version, status."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as JSON."""
@@ -33,6 +35,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
         }
+        span = get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         args = record.args
         if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) == 5:
             entry.update(zip(_ACCESS_FIELDS, args, strict=True))

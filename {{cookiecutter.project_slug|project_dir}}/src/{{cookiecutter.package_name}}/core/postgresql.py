@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 import asyncpg
+from opentelemetry.trace import use_span
 from sqlalchemy import Select, event, make_url, text
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from {{ cookiecutter.package_name }}.core import tracing
 
 if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.core.config import Settings
@@ -183,6 +186,17 @@ async def fetch_one(
     connection it broke is dropped from the pool.
     """
     sql, names = _COMPILED.get(statement) or _compile(statement, connection.dialect)
+    tracer = tracing.statement_tracer(connection)  # None unless OTEL_* turned traces on
+    if tracer is None:
+        return await _fetch_row(connection, sql, names, parameters)
+    span = tracing.start_statement_span(tracer, sql, connection.sync_engine.url.database)
+    with use_span(span, end_on_exit=True):  # SQLAlchemy's events never see this statement
+        return await _fetch_row(connection, sql, names, parameters)
+
+
+async def _fetch_row(
+    connection: AsyncConnection, sql: str, names: tuple[str, ...], parameters: Mapping[str, Any]
+) -> dict[str, Any] | None:
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None, "the connection is checked out"
     try:
