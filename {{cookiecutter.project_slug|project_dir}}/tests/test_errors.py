@@ -31,13 +31,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 {%- endif %}
 
 from .callers import client_for, settings_for
-{%- if cookiecutter.database == "postgresql" %}
-
-UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:9/unreachable"
-{%- else %}
-
-UNREACHABLE = "sqlite+aiosqlite:////nonexistent-directory/unreachable.db"
-{%- endif %}
+from .test_health import UNREACHABLE
 
 
 async def test_an_unexpected_error_is_a_500_with_one_request_id(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
 from .callers import client_for, settings_for
-from .test_errors import UNREACHABLE
+from .test_health import UNREACHABLE
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

@@ -77,6 +77,21 @@ def route_template(scope: Scope) -> str:
     return str(getattr(route, "path_format", UNMATCHED))
 
 
+class ResponseStatus:
+    """Wraps an ASGI send to note the status of the response it starts: 500 until one
+    starts (an error escaping to the server)."""
+
+    def __init__(self, send: Send) -> None:
+        self.code = 500
+        self._send = send
+
+    async def send(self, message: Message) -> None:
+        """Note the status of a response's start, then send the message on."""
+        if message["type"] == "http.response.start":
+            self.code = message["status"]
+        await self._send(message)
+
+
 class MetricsMiddleware:
     """Counts and times every HTTP request by method, route template and status."""
 
@@ -87,21 +102,14 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500  # unless a response starts: an error escaping to the server
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         started = time.perf_counter()
         IN_FLIGHT.inc()
         try:
-            await self.app(scope, receive, send_with_status)
+            await self.app(scope, receive, status.send)
         finally:
             IN_FLIGHT.dec()
-            labels = (scope["method"], route_template(scope), str(status))
+            labels = (scope["method"], route_template(scope), str(status.code))
             REQUESTS.labels(*labels).inc()
             DURATION.labels(*labels).observe(time.perf_counter() - started)
 

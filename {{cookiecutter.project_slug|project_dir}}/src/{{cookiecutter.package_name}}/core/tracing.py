@@ -26,9 +26,9 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.core.metrics import route_template
+from {{ cookiecutter.package_name }}.core.metrics import ResponseStatus, route_template
 
 DEFAULT_SERVICE_NAME = "{{ cookiecutter.project_slug }}"
 DB_SYSTEM = "{{ cookiecutter.database }}"
@@ -82,25 +82,18 @@ class TracingMiddleware:
         }
         method = scope["method"]
         attributes = {"http.request.method": method, "url.path": scope["path"]}
-        status = 500  # unless a response starts: an error escaping to the server
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         with self.tracer.start_as_current_span(
             method, context=propagate.extract(carrier), kind=SpanKind.SERVER, attributes=attributes
         ) as span:
             try:
-                await self.app(scope, receive, send_with_status)
+                await self.app(scope, receive, status.send)
             finally:
                 route = route_template(scope)
                 span.update_name(f"{method} {route}")
                 span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                if status >= 500:
+                span.set_attribute("http.response.status_code", status.code)
+                if status.code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
 
 
