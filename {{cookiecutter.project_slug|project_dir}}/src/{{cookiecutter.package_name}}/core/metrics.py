@@ -10,6 +10,7 @@ one worker per container, scaled out by replicas (deploy/kubernetes runs it that
 
 import os
 import time
+from typing import cast
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import (
@@ -24,6 +25,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -115,8 +117,13 @@ class MetricsMiddleware:
 
 
 def watch_pool(engine: AsyncEngine, slots: int) -> None:
-    """Keep the pool gauges: its size, and the connections checked out of it."""
+    """Keep the pool gauges: its size, and the connections checked out of it.
+
+    The count is read from the pool at each checkout and checkin, not added up from the
+    events: a checkout that finds a dead connection and replaces it sends a checkin with
+    no checkout, so a running sum drifts below zero after a database restart."""
     POOL_SIZE.set(slots)
-    pool = engine.sync_engine.pool
-    event.listen(pool, "checkout", lambda *_: POOL_IN_USE.inc())
-    event.listen(pool, "checkin", lambda *_: POOL_IN_USE.dec())
+    pool = cast(QueuePool, engine.sync_engine.pool)
+    event.listen(pool, "checkout", lambda *_: POOL_IN_USE.set(pool.checkedout()))
+    # The checkin event comes before the connection is back in the pool.
+    event.listen(pool, "checkin", lambda *_: POOL_IN_USE.set(pool.checkedout() - 1))
