@@ -34,7 +34,16 @@ from .callers import (
 )
 
 PROBLEM_JSON = "application/problem+json"
-PUBLIC = ("/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs", "/redoc")
+PUBLIC = (
+    "/health/live",
+    "/health/ready",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/docs/assets/swagger-ui-bundle.js",
+    "/redoc",
+)
 
 
 def b64(data: bytes) -> str:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 {% set pkg = cookiecutter.package_name -%}
-{% set auth_imports = [pkg ~ ".core.metrics:METRICS_PATH", pkg ~ ".core.oidc:TokenMiddleware", pkg ~ ".core.oidc:token_verifier"] if cookiecutter.auth == "oidc" else [] -%}
+{% set auth_imports = [pkg ~ ".core.docs:DOCS_PATHS", pkg ~ ".core.metrics:METRICS_PATH", pkg ~ ".core.oidc:TokenMiddleware", pkg ~ ".core.oidc:token_verifier"] if cookiecutter.auth == "oidc" else [] -%}
 {{ import_block(
     pkg,
     pkg ~ ":__version__",
@@ -22,6 +22,8 @@ from fastapi.middleware.cors import CORSMiddleware
     pkg ~ ".core." ~ cookiecutter.database ~ ":create_engine",
     pkg ~ ".core.database:Database",
     pkg ~ ".core.database:create_sessionmaker",
+    pkg ~ ".core.docs:OPENAPI_PATH",
+    pkg ~ ".core.docs:add_docs",
     pkg ~ ".core.errors:add_error_handlers",
     pkg ~ ".core.logs:RequestIdMiddleware",
     pkg ~ ".core.limits:BodySizeLimitMiddleware",
@@ -69,17 +71,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- else %}
     logger.warning("auth=none: this service is open, every request is served without a token")
 {%- endif %}
-    docs = settings.docs_enabled
     app = FastAPI(
         title=settings.app_name,
         version=__version__,
         debug=settings.debug,
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        docs_url=None,  # add_docs serves them, with no CDN
+        redoc_url=None,
+        openapi_url=OPENAPI_PATH if settings.docs_enabled else None,
         generate_unique_id_function=operation_id,
     )
+    if settings.docs_enabled:
+        add_docs(app)
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
@@ -93,10 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
 {%- if cookiecutter.auth == "oidc" %}
     # Inside CORS, so a preflight is answered without a token and a 401 carries CORS headers.
-    public = [app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url]
+    public = [OPENAPI_PATH, *DOCS_PATHS] if settings.docs_enabled else []
     if settings.metrics_enabled:  # scraped without a token, like the probes
         public.append(METRICS_PATH)
-    app.add_middleware(TokenMiddleware, verifier=verifier, public=[url for url in public if url])
+    app.add_middleware(TokenMiddleware, verifier=verifier, public=public)
 {%- endif %}
     if settings.cors_origins:
         app.add_middleware(

@@ -278,6 +278,7 @@ class TokenMiddleware:
         self.app = app
         self.verifier = verifier
         self.public = frozenset(public)
+        self.public_prefixes = ("/health/", *(path for path in public if path.endswith("/")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 401 or 503 for a request without a valid token; pass the rest on."""
@@ -313,8 +314,9 @@ class TokenMiddleware:
         await self.app(scope, receive, send)
 
     def is_public(self, path: str) -> bool:
-        """Whether path is served without a token."""
-        return path in self.public or path.startswith("/health/")
+        """Whether path is served without a token: a public path ending with "/" stands
+        for every path under it."""
+        return path in self.public or path.startswith(self.public_prefixes)
 
 
 def mint(
