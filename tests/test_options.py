@@ -140,6 +140,11 @@ def test_docker_files_are_consistent(pairwise: dict[int, Path], index: int) -> N
     compose = yaml.safe_load((project / "compose.yaml").read_text())
     services = compose["services"]
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
+    # One build: `app` builds and tags the image, `migrate` runs that tag and never pulls it.
+    assert [name for name, service in services.items() if "build" in service] == ["app"]
+    assert services["migrate"]["image"] == services["app"]["image"] == project.name
+    assert services["migrate"]["pull_policy"] == "never"
+    assert services["app"]["pull_policy"] == "build"
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "/health/ready" in " ".join(services["app"]["healthcheck"]["test"])
     url = services["app"]["environment"]["DATABASE_URL"]
