@@ -11,6 +11,8 @@ import asyncpg
 import pytest
 from cookiecutter.main import cookiecutter
 
+from tests import progress
+
 TEMPLATE = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ALL_TYPES = (
@@ -122,3 +124,8 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the slow tier first, so the longest tests never start last on an idle core."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Progress by test module (tests/progress.py)."""
+    progress.register(config)
