@@ -320,7 +320,7 @@ def test_generation_from_template_path_forms(
     argv[argv.index(".")] = template
     output = tmp_path / "out"
     check_run([*argv, "--output-dir", str(output)], cwd=cwd, env=uv_env)
-    project = output / project_dir_name(commands[0])
+    project = output / Path(project_dir_name(commands[0])).name  # --output-dir replaces -o
     assert (project / "pyproject.toml").is_file(), sorted(p.name for p in output.iterdir())
     assert "sqlite" in (project / ".env").read_text(encoding="utf-8")
     compiled = check_run(["python", "-m", "compileall", "-q", str(project)], cwd=cwd, env=uv_env)
@@ -365,7 +365,9 @@ def test_readme_command_1_generates_and_serves(
         assert anonymous is not None, "GET /books: no answer"
         assert anonymous[0] == 401, f"GET /books without a token: {anonymous}"
         # The README's next step: a development token from the generated project.
-        minted = check_run(["make", "-s", "token"], cwd=clone / "book-service", env=env)
+        project = (clone / project_dir_name(commands[0])).resolve()
+        assert project.parent != clone, "command 1 generated inside the template's checkout"
+        minted = check_run(["make", "-s", "token"], cwd=project, env=env)
         token = minted.stdout.strip().splitlines()[-1]
         for path in ("/health/live", "/books"):
             answer = http_get(base + path, {"Authorization": f"Bearer {token}"})
@@ -378,4 +380,6 @@ def test_readme_command_1_generates_and_serves(
     finally:
         stop_group(process)
     assert not group_members(process.pid), "processes of command 1 outlived SIGKILL"
+    untracked = check_run(["git", "status", "--porcelain"], cwd=clone).stdout
+    assert not untracked, f"command 1 left files in the template's checkout:\n{untracked}"
     assert wait_until(lambda: port_free(host, port), STOP_DEADLINE), f"{port} still taken"
