@@ -6,9 +6,12 @@ Run in the project directory (its `make entity` does this):
 
 It validates the whole service with the entity added, as a bake does, and reports every
 error at once; then it writes the entity's package, tests and migration (on top of the
-current Alembic head), registers its router, and records it in the project's answers
+current Alembic head), registers its router, records it in the project's answers
 (`.cookiecutter.json`, and `.cruft.json` when there is one) so that template updates
-render it too. When it refuses, it writes nothing, and it never overwrites a file.
+render it too, and merges what the new answers change into the README (its entity
+lists, and the description where it is still the default: also in pyproject.toml and the
+package's docstring), keeping the team's edits. When it refuses, it writes nothing, and
+it never overwrites a file of the entity's (one that exists already is an error).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from crudgen.entities import (
 )
 from crudgen.imports import import_block
 from crudgen.pyfmt import collection, layout
+from crudgen.rerender import MergeConflict, default_answer, rerender
 from crudgen.validate import validate_context
 
 ANSWERS = ".cookiecutter.json"
@@ -38,6 +42,8 @@ CRUFT = ".cruft.json"
 _REVISION = re.compile(r'^revision\s*(?::[^=]*)?=\s*["\'](?P<id>\w+)["\']', re.M)
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=(?P<value>.*)$", re.M)
 _ROUTERS = re.compile(r"^ROUTERS: tuple\[APIRouter, \.\.\.\] = \((?P<names>[^)]*)\)\n", re.M)
+# Project template files rendered from the answers as a whole, that the entity changes.
+RERENDERED = ("README.md", "pyproject.toml", "src/{{cookiecutter.package_name}}/__init__.py")
 _CHILDREN = re.compile(r'^include-path-regex = "\^/\((?P<paths>[^)]*)\)', re.M)
 
 
@@ -120,9 +126,46 @@ def schemathesis_text(text: str, plural_path: str) -> str:
 
 
 def with_entity(answers: Mapping[str, Any], spec: str) -> dict[str, Any]:
-    """The answers with the entity appended to more_entities."""
+    """The answers with the entity appended to more_entities, and the description derived
+    again when it is still the template's default for the old entities (it names them
+    all); a description the team typed stays."""
     more = str(answers.get("more_entities") or "").strip().rstrip(";")
-    return {**answers, "more_entities": f"{more}; {spec}" if more else spec}
+    added = {**answers, "more_entities": f"{more}; {spec}" if more else spec}
+    if answers.get("description") == default_answer("description", answers):
+        added["description"] = default_answer("description", added)
+    return added
+
+
+def recorded_texts(project: Path, spec: str) -> dict[Path, str]:
+    """The answer files (.cookiecutter.json, and .cruft.json when there is one) with the
+    entity recorded, so that bakes and template updates render it too."""
+    answers_path = project / ANSWERS
+    recorded = json.loads(answers_path.read_text(encoding="utf-8"))
+    recorded["cookiecutter"] = with_entity(recorded["cookiecutter"], spec)
+    texts = {answers_path: json.dumps(recorded, indent=2, sort_keys=True) + "\n"}
+    cruft = project / CRUFT
+    if cruft.is_file():
+        state = json.loads(cruft.read_text(encoding="utf-8"))
+        state["context"]["cookiecutter"] = with_entity(state["context"]["cookiecutter"], spec)
+        texts[cruft] = json.dumps(state, indent=2) + "\n"
+    return texts
+
+
+def rerendered_texts(
+    project: Path, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> dict[Path, str]:
+    """The files rendered from the answers as a whole (the README lists every entity; the
+    description is in three files), with the answers' change merged into the team's copy:
+    cruft update cannot bring it, as it renders both sides with the new answers."""
+    texts = {}
+    for template_path in RERENDERED:
+        try:
+            changed = rerender(project, template_path, old, new)
+        except MergeConflict as conflict:
+            raise Refused(*conflict.args) from None
+        if changed:
+            texts[changed[0]] = changed[1]
+    return texts
 
 
 def plan(project: Path, spec: str) -> Addition:
@@ -151,20 +194,11 @@ def plan(project: Path, spec: str) -> Addition:
     if existing:
         raise Refused(f"{existing[0]}: exists already; nothing was written")
     texts = {registry: registry_text(registry.read_text(encoding="utf-8"), package, entity.plural)}
-    answers_path = project / ANSWERS
-    recorded = json.loads(answers_path.read_text(encoding="utf-8"))
-    recorded["cookiecutter"] = with_entity(recorded["cookiecutter"], spec.strip())
-    texts[answers_path] = json.dumps(recorded, indent=2, sort_keys=True) + "\n"
-    cruft = project / CRUFT
-    if cruft.is_file():
-        state = json.loads(cruft.read_text(encoding="utf-8"))
-        state["context"]["cookiecutter"] = with_entity(
-            state["context"]["cookiecutter"], spec.strip()
-        )
-        texts[cruft] = json.dumps(state, indent=2) + "\n"
+    texts.update(recorded_texts(project, spec.strip()))
     toml = project / "schemathesis.toml"
     if entity.has_references and toml.is_file():
         texts[toml] = schemathesis_text(toml.read_text(encoding="utf-8"), entity.plural_path)
+    texts.update(rerendered_texts(project, answers, updated))
     return Addition(entity, context, texts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,14 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from crudgen import naming
-from crudgen.entities import Entity, reference_context, revision_id, service_entities
+from crudgen.entities import (
+    Entity,
+    parse_declaration,
+    reference_context,
+    revision_id,
+    service_entities,
+    split_declarations,
+)
 from crudgen.fields import (
     ON_DELETE,
     Field,
@@ -34,6 +42,10 @@ from crudgen.imports import (
 )
 from crudgen.pyfmt import Call, collection, layout, python_list, python_string
 
+# cruft update and cruft diff render the template through this module, into temporary
+# directories they only diff (an update renders twice: the recorded commit and the new one).
+CRUFT_RENDERS = "cruft._commands.utils.generate"
+
 # Resolved when cookiecutter (or cruft) imports this extension, while the working directory
 # is still the one the template path is relative to; the hooks run elsewhere.
 TEMPLATE_ROOT = str(Path(__file__).resolve().parents[1])
@@ -42,6 +54,19 @@ TEMPLATE_ROOT = str(Path(__file__).resolve().parents[1])
 def template_root() -> str:
     """Absolute path of the template checkout, so hooks can import crudgen from anywhere."""
     return TEMPLATE_ROOT
+
+
+def cruft_internal_render() -> bool:
+    """Whether this render is one of cruft's for an update or a diff, rather than a bake
+    (cookiecutter, cruft create): the post-generation hook prints the next steps for a bake
+    only, so `cruft update` does not print them twice for copies nobody sees. Hooks are
+    rendered in cookiecutter's process, called from cruft's module when cruft renders."""
+    frame = inspect.currentframe()
+    while frame is not None:
+        if frame.f_globals.get("__name__") == CRUFT_RENDERS:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
@@ -143,6 +168,25 @@ def parent_links(refs: list[dict[str, Any]]) -> list[str]:
     return [f'"{source}": "{column}"' for source, column in firsts.items()]
 
 
+def plurals_in_words(answers: Mapping[str, Any]) -> str:
+    """Every entity's plural in words, as declared: `books`, `patients, doctors and visits`.
+
+    The default description names the whole service, not only its first entity. It is
+    rendered while cookiecutter prompts, before the pre-generation hook validates: a
+    declaration that does not parse is left out here and reported there."""
+    first = Entity(str(answers["entity_name"]), "", str(answers.get("entity_plural") or ""))
+    entities = [first]
+    for item in split_declarations(str(answers.get("more_entities") or "")):
+        try:
+            entities.append(parse_declaration(item))
+        except ValueError:
+            continue
+    words = [entity.plural.replace("_", " ") for entity in entities if entity.plural]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def project_dir(slug: str) -> str:
     """A directory name that stays inside the output folder whatever the answer was."""
     return naming.kebab(str(slug)) or "invalid-project-slug"
@@ -165,6 +209,7 @@ class CrudExtension(Extension):
             parse_fields=parse_fields,
             layout=layout,
             pystr=python_string,
+            plurals_in_words=plurals_in_words,
         )
         environment.globals.update(
             revision_id=revision_id,
@@ -178,6 +223,7 @@ class CrudExtension(Extension):
             reference_rows=reference_rows,
             parent_links=parent_links,
             template_root=template_root,
+            cruft_internal_render=cruft_internal_render,
             entity_fields=entity_fields,
             entity_claim=entity_claim,
             import_block=import_block,

@@ -1,5 +1,5 @@
 """Wire the generated project: drop unneeded files, write .env and the answers, optionally
-make the first commit, print the next steps.
+make the first commit, print the next steps (on a bake; not on cruft's internal renders).
 
 Pure functions decide (`paths_to_remove`, `answers`, `git_commands`, `next_steps`); the
 steps in `main` act on them. No network, no installs: generation stays fast and offline.
@@ -131,8 +131,9 @@ def next_steps(context: Mapping[str, object]) -> str:
     )
 
 
-def main(context: Mapping[str, object], template_root: str) -> int:
-    """Run every post-generation step in the new project directory."""
+def main(context: Mapping[str, object], template_root: str, *, quiet: bool = False) -> int:
+    """Run every post-generation step in the new project directory; print the next steps
+    unless quiet (cruft's own renders for an update or a diff, which nobody sees)."""
     sys.path.insert(0, template_root)
     from crudgen.entities import render_service
 
@@ -142,11 +143,13 @@ def main(context: Mapping[str, object], template_root: str) -> int:
     write_env(project, context)
     write_answers(project, context)
     note = init_git(project, context)
-    print(next_steps(context) + (f"\n{note}" if note else ""))
+    if not quiet:
+        print(next_steps(context) + (f"\n{note}" if note else ""))
     return 0
 
 
 if __name__ == "__main__":
     # As in pre_gen_project.py: the extension hands over the template's absolute path.
     root = json.loads(r'''{{ template_root()|tojson }}''')  # fmt: skip
-    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}"""), root))
+    quiet = json.loads(r'''{{ cruft_internal_render()|tojson }}''')  # fmt: skip
+    sys.exit(main(json.loads(r"""{{ cookiecutter|tojson }}"""), root, quiet=quiet))

@@ -16,6 +16,10 @@ from crudgen.add_entity import Refused, alembic_head, registry_text, schemathesi
 from tests.conftest import BIN, POSTGRES, TEMPLATE, bake, run, sql
 
 REVIEW = "Review: stars:int, body:text?, book:ref(Book):cascade"
+# Files rendered from the answers as a whole: the README lists every entity, and these three
+# hold the description.
+DESCRIBED = ("README.md", "pyproject.toml", "src/book_service/__init__.py")
+TEAM_NOTE = "\n## On call\n\nPage the book team; runbook in the wiki.\n"
 
 
 def add(project: Path, spec: str) -> tuple[int, str]:
@@ -148,6 +152,69 @@ def test_an_added_entity_is_clean_registered_recorded_and_chained(project: Path)
     assert "declared twice" in output
 
 
+def test_the_readme_names_an_added_entity_everywhere_a_bake_does(tmp_path: Path) -> None:
+    """After the command the README, the description and the answers are those of a bake
+    that declared the entity (entity table, field table, scopes, layout, description),
+    and a team edit elsewhere in the README is kept."""
+    project = bake(tmp_path / "added")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + TEAM_NOTE, encoding="utf-8")
+    code, output = add(project, REVIEW)
+    assert code == 0, output
+    assert "  README.md\n" in output
+    baked = bake(tmp_path / "baked", {"more_entities": REVIEW})
+    for relative in DESCRIBED:
+        expected = (baked / relative).read_text(encoding="utf-8")
+        expected += TEAM_NOTE if relative == "README.md" else ""
+        assert (project / relative).read_text(encoding="utf-8") == expected, relative
+    text = readme.read_text(encoding="utf-8")
+    for line in ("### `/reviews` (Review)", "`reviews:write`", "  reviews/ ", "`Book`, `Review`"):
+        assert line in text
+    assert "An async CRUD service for books and reviews.\n" in text
+    recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert recorded == json.loads((baked / ".cookiecutter.json").read_text(encoding="utf-8"))
+
+
+def test_a_description_the_team_typed_stays(tmp_path: Path) -> None:
+    typed = "Our catalogue of books."
+    project = bake(tmp_path, {"description": typed})
+    code, output = add(project, REVIEW)
+    assert code == 0, output
+    assert "  pyproject.toml\n" not in output
+    answers = json.loads((project / ".cookiecutter.json").read_text())["cookiecutter"]
+    assert answers["description"] == typed
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert f"\n{typed}\n" in readme
+    assert "### `/reviews` (Review)" in readme
+    assert f'description = "{typed}"' in (project / "pyproject.toml").read_text()
+
+
+def test_a_second_entity_is_named_in_the_description_too(project: Path) -> None:
+    for spec in (REVIEW, "Reply(replies): text:text, review:ref(Review)"):
+        code, output = add(project, spec)
+        assert code == 0, output
+    sentence = "An async CRUD service for books, reviews and replies."
+    answers = json.loads((project / ".cookiecutter.json").read_text())["cookiecutter"]
+    assert answers["description"] == sentence
+    assert f'description = "{sentence}"' in (project / "pyproject.toml").read_text()
+    assert "### `/replies` (Reply)" in (project / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_team_edit_to_the_lines_the_entity_changes_is_refused(project: Path) -> None:
+    readme = project / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace("for `Book`:", "for `Book` (ours):"), encoding="utf-8")
+    before = tree(project)
+    code, output = add(project, REVIEW)
+    assert code == 1, output
+    assert output.splitlines() == [
+        f"error: {readme}: the lines this change rewrites differ from the template's render "
+        "(your edits, or an older template: cruft update first); merge them by hand",
+        "Nothing was changed.",
+    ]
+    assert tree(project) == before
+
+
 @pytest.mark.slow
 def test_an_entity_added_to_a_project_with_edits_and_rows_migrates(
     project: Path,
@@ -191,7 +258,7 @@ def test_make_entity_runs_as_the_readme_writes_it(project: Path) -> None:
     env = {"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     done = run(["make", "entity", f"TEMPLATE={TEMPLATE}", spec], cwd=project, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Added Review: 20 files" in done.stdout
+    assert "Added Review: 23 files" in done.stdout
     refused = run(["make", "entity", "TEMPLATE=/nowhere", spec], cwd=project, env=env)
     assert refused.returncode != 0
     assert "TEMPLATE must be a checkout of the template" in refused.stdout

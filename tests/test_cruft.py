@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cookiecutter.main import cookiecutter
 
 from tests.conftest import BIN, POSTGRES, TEMPLATE, run, sql
 
@@ -93,6 +94,94 @@ def test_cruft_update_merges_a_template_change_into_an_edited_project(
     assert run([CRUFT, "check"], cwd=project).returncode == 0
     leftovers = [*project.rglob("*.rej"), *project.rglob("*.orig")]
     assert leftovers == []
+
+
+# --- what a bake prints, and what an update does not ---------------------------------
+
+NEXT_STEPS = "Generated book-service. Next:"
+
+
+def commit_all(project: Path, message: str) -> None:
+    """git init (once) and commit everything in the project."""
+    if not (project / ".git").exists():
+        git("init", "-q", cwd=project)
+    git("add", "--all", cwd=project)
+    git("commit", "-qm", message, cwd=project)
+
+
+def test_cruft_create_prints_the_next_steps_once_and_update_not_at_all(
+    template: Path, tmp_path: Path
+) -> None:
+    """cruft update renders the template twice in temporary directories (old and new
+    commit): the post-generation hook must not print their next steps, twice."""
+    output = tmp_path / "out"
+    command = [CRUFT, "create", "--no-input", "--output-dir", str(output), str(template)]
+    created = run(command, cwd=tmp_path)
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert created.stdout.count(NEXT_STEPS) == 1
+    (project,) = output.iterdir()
+    commit_all(project, "baked")
+    shared = template / "{{cookiecutter.project_slug|project_dir}}" / "Makefile"
+    shared.write_text("# Template revision B\n" + shared.read_text(encoding="utf-8"))
+    git("commit", "-qam", "B: Makefile header", cwd=template)
+    update = run([CRUFT, "update", "--skip-apply-ask", "--allow-untracked-files"], cwd=project)
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert "has been updated" in update.stdout
+    for line in (NEXT_STEPS, "cd book-service", "make install"):
+        assert line not in update.stdout + update.stderr
+    diff = run([CRUFT, "diff"], cwd=project)  # renders through the same path: quiet too
+    assert diff.returncode == 0, diff.stderr
+    assert NEXT_STEPS not in diff.stdout + diff.stderr
+
+
+# --- the README of an added entity across an update ----------------------------------
+
+REVIEW = "Review: stars:int, book:ref(Book)"
+TEAM_NOTE = "\n## On call\n\nPage the book team; runbook in the wiki.\n"
+README_B = "Template revision B: review migrations like code.\n\n"
+
+
+def test_the_readme_keeps_an_added_entity_and_a_team_edit_across_an_update(
+    template: Path, tmp_path: Path
+) -> None:
+    """make entity merges the entity into the README (cruft update cannot: it renders both
+    sides with the new answers); a later update brings the template's README change and
+    keeps both: the README is the bake of the entity at B plus the team's note."""
+    project = create(str(template), tmp_path, tmp_path / "out")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + TEAM_NOTE, encoding="utf-8")
+    commit_all(project, "baked, our note")
+    added = run(
+        [str(BIN / "python"), "-m", "crudgen.add_entity", REVIEW],
+        cwd=project,
+        env={"PYTHONPATH": str(template)},
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "### `/reviews` (Review)" in readme.read_text(encoding="utf-8")
+    commit_all(project, "the Review entity")
+    shared = template / "{{cookiecutter.project_slug|project_dir}}" / "README.md"
+    text = shared.read_text(encoding="utf-8")
+    shared.write_text(text.replace("## Migrations\n\n", "## Migrations\n\n" + README_B, 1))
+    git("commit", "-qam", "B: a README line", cwd=template)
+
+    update = run([CRUFT, "update", "--skip-apply-ask", "--allow-untracked-files"], cwd=project)
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert [*project.rglob("*.rej")] == []
+    baked = Path(
+        cookiecutter(
+            str(template),
+            no_input=True,
+            output_dir=str(tmp_path / "baked"),
+            extra_context={"more_entities": REVIEW},
+        )
+    )
+    expected = (baked / "README.md").read_text(encoding="utf-8") + TEAM_NOTE
+    assert readme.read_text(encoding="utf-8") == expected
+    assert README_B in expected
+    assert "An async CRUD service for books and reviews.\n" in expected
+    state = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert state["context"]["cookiecutter"]["more_entities"] == REVIEW
+    assert run([CRUFT, "check"], cwd=project).returncode == 0
 
 
 # --- the whole day-2 round trip --------------------------------------------------------

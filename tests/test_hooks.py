@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 
-from crudgen.extension import project_dir
+from crudgen.extension import CRUFT_RENDERS, cruft_internal_render, project_dir
 from crudgen.validate import CHOICES as CHOICE_ANSWERS
 from hooks import post_gen_project, pre_gen_project
 from tests.conftest import BIN, TEMPLATE, bake, run
@@ -81,9 +81,10 @@ def test_hook_reads_answers_only_as_json(hook: str) -> None:
     jinja_lines = [line.strip() for line in source.splitlines() if "{{" in line or "{%" in line]
     answers = 'json.loads(r"""{{ cookiecutter|tojson }}""")'
     root = "root = json.loads(r'''{{ template_root()|tojson }}''')  # fmt: skip"
+    quiet = "quiet = json.loads(r'''{{ cruft_internal_render()|tojson }}''')  # fmt: skip"
     expected = {
         "pre_gen_project.py": [root, f"sys.exit(main({answers}, root))"],
-        "post_gen_project.py": [root, f"sys.exit(main({answers}, root))"],
+        "post_gen_project.py": [root, quiet, f"sys.exit(main({answers}, root, quiet=quiet))"],
     }
     assert jinja_lines == expected[hook]
 
@@ -120,6 +121,25 @@ def test_post_gen_next_steps_name_the_project() -> None:
     steps = post_gen_project.next_steps(VALID).splitlines()
     assert steps[:2] == ["Generated book-service. Next:", "  cd book-service"]
     assert [s.split()[1] for s in steps[2:]] == ["install", "migrate", "run", "test"]
+
+
+def test_only_cruft_update_and_diff_renders_are_internal() -> None:
+    """cruft's update and diff render through CRUFT_RENDERS (cruft create and cookiecutter
+    do not): a call from a frame of that module is an internal render, any other is not."""
+    assert cruft_internal_render() is False
+    namespace: dict[str, object] = {"__name__": CRUFT_RENDERS, "probe": cruft_internal_render}
+    exec("def _generate_output():\n    return probe()\n", namespace)
+    generate = namespace["_generate_output"]
+    assert callable(generate)
+    assert generate() is True
+
+
+def test_a_bake_prints_the_next_steps_once(tmp_path: Path) -> None:
+    """`cookiecutter --no-input <template>`; `cruft create` and `cruft update`: test_cruft."""
+    done = run([str(BIN / "cookiecutter"), "--no-input", str(TEMPLATE)], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Generated book-service. Next:") == 1
+    assert done.stdout.count("make install") == 1
 
 
 @pytest.mark.parametrize(("answer", "value"), BAD_ANSWERS)
