@@ -1,22 +1,27 @@
-"""Benchmark the generated service against a raw asyncpg reference at table scale, in one run.
+"""Benchmark the generated service against bare and raw asyncpg references at table scale.
 
     .venv/bin/python bench/run.py            # from the template repo root
 
-Bakes the default project with the cookiecutter API into a temporary directory, creates
-a fresh `bench_service` database (drop + create), migrates it with the project's Alembic
-migrations and seeds it (1,000,000 rows by default, created_at spread over two years);
-starts the generated service, `bench/raw_app.py` (bare ASGI on an asyncpg pool) and
-`bench/naive_app.py` (the seeds' ORM pattern), each under uvicorn with one worker on its
-own loopback port; loads each with wrk (GET one by id, GET list page 1, GET list at a deep
-keyset page, POST create) and prints requests/s, p50/p99 latency, the ratio to the raw
-reference and the cost of the deep page against page 1. Every process it started is
-stopped and the database dropped at the end, Ctrl-C included. See bench/README.md.
+Bakes the default project with the cookiecutter API into a temporary directory (and one
+with auth=none), creates a fresh `bench_service` database (drop + create), migrates it with
+the project's Alembic migrations and seeds it (1,000,000 rows by default, created_at spread
+over two years); runs, one at a time, each under uvicorn with one worker on its own
+loopback port: the generated service (auth=oidc, auth=none, metrics off, traces to a tiny
+OTLP sink of its own), `bench/raw_app.py` (the same HTTP contract by hand, bare ASGI on an
+asyncpg pool), `bench/bare_app.py` (the least that answers: ASGI, asyncpg, orjson) and
+`bench/naive_app.py` (the seeds' ORM pattern); loads each with wrk (GET one by id, GET
+list page 1, GET list at a deep keyset page, POST create) and prints requests/s, p50/p99
+latency, the new PostgreSQL connections per second (pg_stat_database.sessions), the ratios
+to bare and raw, the cost of metrics, tracing and authentication, and of the deep page
+against page 1. Every process it started is stopped and the database dropped at the end,
+Ctrl-C included. See bench/README.md.
 """
 # ruff: noqa: T201 -- a command-line report: print is its output
 
 import argparse
 import asyncio
 import base64
+import importlib.util
 import json
 import os
 import platform
@@ -32,7 +37,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,7 +54,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 REPO: Final = Path(__file__).resolve().parents[1]
 BENCH: Final = REPO / "bench"
-DB_NAME: Final = "bench_service"
+DEFAULT_DB_NAME: Final = "bench_service"
 DEFAULT_ADMIN_URL: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 INSTALL_WRK: Final = "apt-get install -y wrk  # as root, or with sudo (Debian/Ubuntu)"
 SERVER_CPU: Final = "1"  # with --pin: the server on CPU 1, wrk on CPU 0, PostgreSQL floats
@@ -202,6 +207,10 @@ class Target:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     token: str = ""  # a bearer token for every request, where the app needs one
+    deep: bool = True  # serves the deep (keyset) page; the bare app does not
+
+    def runs(self, scenario: Scenario) -> bool:
+        return self.deep or scenario.key != "get_deep"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -216,6 +225,7 @@ class Result:
     p99_us: float
     errors: dict[str, int] = field(default_factory=dict)
     server_cpu: float | None = None  # share of one core used by the server process
+    new_connections: float | None = None  # PostgreSQL sessions opened per second
 
     @property
     def rps(self) -> float:
@@ -233,6 +243,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (1)")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of every run, interleaved; the median is reported (1)",
+    )
+    parser.add_argument(
         "--rows",
         type=int,
         default=DEFAULT_ROWS,
@@ -243,12 +259,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
         help=f"a PostgreSQL URL with rights to create databases ({DEFAULT_ADMIN_URL})",
     )
+    parser.add_argument(
+        "--db-name",
+        default=DEFAULT_DB_NAME,
+        help=f"the database created, loaded and dropped ({DEFAULT_DB_NAME})",
+    )
     parser.add_argument("--no-naive", action="store_true", help="skip the seeds' ORM app")
+    parser.add_argument("--no-es256", action="store_true", help="skip the ES256-token arm")
+    parser.add_argument("--no-deep", action="store_true", help="skip the deep page scenario")
+    parser.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="skip the metrics-off and tracing-on arms of the auth=none service",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every arm of the generated service (repeatable), "
+        "e.g. --env DB_POOL_SIZE=15 --env DB_MAX_OVERFLOW=0",
+    )
     parser.add_argument(
         "--no-pin", action="store_true", help="do not pin server and wrk to separate CPUs"
     )
     args = parser.parse_args(argv)
-    for name in ("duration", "connections", "threads"):
+    for name in ("duration", "connections", "threads", "repeat"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.rows < MIN_ROWS:
@@ -257,6 +293,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--rows must fit a 32-bit integer")
     if args.warmup < 0:
         parser.error("--warmup must be 0 or more")
+    if not args.db_name.replace("_", "").isalnum() or not args.db_name[0].isalpha():
+        parser.error("--db-name: letters, digits and underscores, starting with a letter")
+    if bad := [item for item in args.env if "=" not in item or item.startswith("=")]:
+        parser.error(f"--env wants NAME=VALUE, got {bad}")
     return args
 
 
@@ -342,13 +382,58 @@ class IdentityProvider:
             self.server.server_close()
 
 
+class TraceSink:
+    """A tiny OTLP/HTTP receiver on loopback: 200 and an empty ExportTraceServiceResponse to
+    every POST (/v1/traces), counting the exports and their bytes. The traced arm's
+    OTEL_EXPORTER_OTLP_ENDPOINT points here, so its spans are built, encoded and sent."""
+
+    def __init__(self) -> None:
+        self.server: ThreadingHTTPServer | None = None
+        self.exports = 0
+        self.bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def endpoint(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> None:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the exporter's session expects
+
+            def do_POST(self) -> None:
+                size = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(size)
+                with sink._lock:
+                    sink.exports += 1
+                    sink.bytes += size
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
 # --- database ---------------------------------------------------------------------------
 
 
-def service_dsn(admin_url: str) -> str:
+def service_dsn(admin_url: str, name: str) -> str:
     """The admin URL pointed at the benchmark database."""
     parts = urlsplit(admin_url)
-    return parts._replace(path=f"/{DB_NAME}").geturl()
+    return parts._replace(path=f"/{name}").geturl()
 
 
 async def _admin(admin_url: str, *statements: str) -> None:
@@ -360,18 +445,35 @@ async def _admin(admin_url: str, *statements: str) -> None:
         await connection.close()
 
 
-def recreate_database(admin_url: str) -> None:
+def recreate_database(admin_url: str, name: str) -> None:
     asyncio.run(
         _admin(
             admin_url,
-            f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)',
-            f'CREATE DATABASE "{DB_NAME}"',
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}"',
         )
     )
 
 
-def drop_database(admin_url: str) -> None:
-    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+def drop_database(admin_url: str, name: str) -> None:
+    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def database_sessions(admin_url: str, name: str) -> int:
+    """Sessions ever opened on the database: `pg_stat_database.sessions` (PostgreSQL 14+),
+    read over a connection to the admin database, so the reading opens none on it."""
+
+    async def run() -> int:
+        connection = await asyncpg.connect(admin_url, timeout=10)
+        try:
+            count = await connection.fetchval(
+                "SELECT sessions FROM pg_stat_database WHERE datname = $1", name
+            )
+            return int(count or 0)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
 
 
 def _iso(value: datetime) -> str:
@@ -506,10 +608,9 @@ def wait_database_idle(dsn: str, timeout: float = IDLE_TIMEOUT) -> float | None:
         try:
             for _ in range(int(timeout / 0.1) + 1):
                 busy = await connection.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND backend_type = 'client backend' AND state <> 'idle' "
-                    "AND pid <> pg_backend_pid()",
-                    DB_NAME,
+                    "AND pid <> pg_backend_pid()"
                 )
                 quiet = quiet + 1 if busy == 0 else 0
                 if quiet >= 3:
@@ -606,12 +707,15 @@ def http(
         return error.code, error.read().decode(errors="replace")
 
 
-def start(target: Target, logs: Path) -> None:
+def start(target: Target, logs: Path, *, pin: bool) -> None:
+    target.port = free_port()
+    app, *extra = target.command
+    command = uvicorn_command(app, target.port, *extra, pin=pin)
     target.log = logs / f"{target.key}.log"
-    with target.log.open("wb") as log:
+    with target.log.open("ab") as log:
         # A session of its own: Ctrl-C reaches this script only, which stops the server.
         target.process = subprocess.Popen(
-            target.command,
+            command,
             env=target.env,
             cwd=target.cwd,
             stdout=log,
@@ -647,6 +751,21 @@ def stop(target: Target) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+@contextmanager
+def running(target: Target, logs: Path, *, pin: bool) -> Iterator[Target]:
+    """The app started and ready, stopped after the block.
+
+    One app at a time: each pool keeps up to 15 connections, and eight apps at once would
+    outgrow PostgreSQL's default max_connections (100); nor does an idle app share the
+    CPUs of the measured one."""
+    start(target, logs, pin=pin)
+    try:
+        wait_ready(target)
+        yield target
+    finally:
+        stop(target)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -693,11 +812,16 @@ def run_wrk(
     if pin:
         command = ["taskset", "-c", LOADGEN_CPU, *command]
     assert target.process is not None
+    sessions_before = database_sessions(args.admin_url, args.db_name)
     cpu_before, clock_before = cpu_seconds(target.process.pid), time.monotonic()
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 60, check=False
     )
-    cpu = (cpu_seconds(target.process.pid) - cpu_before) / (time.monotonic() - clock_before)
+    elapsed = time.monotonic() - clock_before
+    cpu = (cpu_seconds(target.process.pid) - cpu_before) / elapsed
+    # Backends report their session when they first go idle or exit: a moment's lag at
+    # both ends of the window, which cancels out.
+    opened = database_sessions(args.admin_url, args.db_name) - sessions_before
     line = next(
         (row for row in completed.stdout.splitlines() if row.startswith("BENCH_RESULT ")), None
     )
@@ -712,7 +836,22 @@ def run_wrk(
         p99_us=data["p99_us"],
         errors={name: count for name, count in errors.items() if count},
         server_cpu=cpu,
+        new_connections=opened / elapsed,
     )
+
+
+def median_run(measured: Sequence[Result]) -> Result:
+    """The run of median throughput (the lower middle of an even count), with the errors
+    of every run and the mean of their new connections per second: one slow round
+    (another process on the machine) moves the median less than the mean."""
+    chosen = sorted(measured, key=lambda result: result.rps)[(len(measured) - 1) // 2]
+    errors: dict[str, int] = {}
+    for result in measured:
+        for name, count in result.errors.items():
+            errors[name] = errors.get(name, 0) + count
+    rates = [result.new_connections for result in measured if result.new_connections is not None]
+    churn = sum(rates) / len(rates) if len(rates) == len(measured) else None
+    return replace(chosen, errors=errors, new_connections=churn)
 
 
 def list_path(cursor: str | None = None) -> str:
@@ -755,34 +894,52 @@ def write_scripts(directory: Path, seeded: Seeded) -> list[Scenario]:
 # --- checks and report ------------------------------------------------------------------
 
 
-def check_same_answers(targets: Sequence[Target], seeded: Seeded) -> None:
-    """Every target answers the calls; generated and raw answer with the same JSON, on the
-    deep page too (which checks the cursor the bench built)."""
+def _answers(target: Target, seeded: Seeded, deep: str) -> dict[str, Any]:
+    """The running app's bodies for each call; the run stops at an unexpected status."""
+    base = f"http://127.0.0.1:{target.port}"
     book_id = seeded.sample_ids[0]
+    new = {"title": f"check-{target.key}", "author": "Check", "pages": 1}
+    deep_path = naive_deep_path(seeded) if target.key == "naive" else deep
+    auth = target.headers
+    answers = {
+        "get_one": http("GET", f"{base}/books/{book_id}", headers=auth),
+        "get_list": http("GET", f"{base}{list_path()}", headers=auth),
+        "get_deep": (
+            http("GET", f"{base}{deep_path}", timeout=30, headers=auth)
+            if target.deep
+            else (200, None)
+        ),
+        "post": http("POST", f"{base}/books", new, headers=auth),
+        "missing": http("GET", f"{base}/books/{uuid4()}", headers=auth),
+    }
+    expected = {"get_one": 200, "get_list": 200, "get_deep": 200, "post": 201, "missing": 404}
+    for call, (status, body) in answers.items():
+        if status != expected[call]:
+            sys.exit(f"{target.title}: {call} answered {status}, not {expected[call]}:\n{body}")
+    return {call: body for call, (_, body) in answers.items()}
+
+
+def check_same_answers(targets: Sequence[Target], seeded: Seeded, logs: Path, *, pin: bool) -> None:
+    """Every target answers the calls (the bare app: all but the deep page); raw and bare
+    answer GET one and page 1 with the generated service's JSON, raw the deep page too
+    (which checks the cursor the bench built); every POST answers with the same fields."""
     created_at, middle_id = seeded.middle
     deep = list_path(encode_cursor(SORT, created_at, middle_id))
     bodies: dict[str, dict[str, Any]] = {}
     for target in targets:
-        base = f"http://127.0.0.1:{target.port}"
-        new = {"title": f"check-{target.key}", "author": "Check", "pages": 1}
-        deep_path = naive_deep_path(seeded) if target.key == "naive" else deep
-        auth = target.headers
-        answers = {
-            "get_one": http("GET", f"{base}/books/{book_id}", headers=auth),
-            "get_list": http("GET", f"{base}{list_path()}", headers=auth),
-            "get_deep": http("GET", f"{base}{deep_path}", timeout=30, headers=auth),
-            "post": http("POST", f"{base}/books", new, headers=auth),
-            "missing": http("GET", f"{base}/books/{uuid4()}", headers=auth),
-        }
-        expected = {"get_one": 200, "get_list": 200, "get_deep": 200, "post": 201, "missing": 404}
-        for call, (status, body) in answers.items():
-            if status != expected[call]:
-                sys.exit(f"{target.title}: {call} answered {status}, not {expected[call]}:\n{body}")
-        bodies[target.key] = {call: body for call, (_, body) in answers.items()}
-    generated, raw = bodies["generated"], bodies["raw"]
-    for call in ("get_one", "get_list", "get_deep"):
-        if generated[call] != raw[call]:
-            sys.exit(f"{call}: raw and generated bodies differ:\n{generated[call]}\n{raw[call]}")
+        with running(target, logs, pin=pin):
+            bodies[target.key] = _answers(target, seeded, deep)
+    generated = bodies["generated"]
+    for reference in ("raw", "bare"):
+        calls = (
+            ("get_one", "get_list", "get_deep") if reference == "raw" else ("get_one", "get_list")
+        )
+        for call in calls:
+            if reference in bodies and generated[call] != bodies[reference][call]:
+                sys.exit(
+                    f"{call}: {reference} and generated bodies differ:\n"
+                    f"{generated[call]}\n{bodies[reference][call]}"
+                )
     items = generated["get_deep"]["items"]
     first = datetime.fromisoformat(items[0][SORT]) if items else None
     if len(items) != PAGE_LIMIT or first is None or first < created_at:
@@ -792,8 +949,34 @@ def check_same_answers(targets: Sequence[Target], seeded: Seeded) -> None:
         sys.exit(f"POST bodies have different fields: {post_keys}")
 
 
+# The arms of the generated service measured against the bare and raw apps, and the least
+# share of the bare app's throughput each should reach (None: no goal).
+ARMS: Final = (
+    ("open", "auth=none, metrics on", 0.30),
+    ("generated", "auth=oidc RS256, metrics on", 0.25),
+    ("es256", "auth=oidc ES256, metrics on", 0.25),
+    ("no-metrics", "auth=none, metrics off", None),
+    ("traced", "auth=none, metrics on, traced", None),
+)
+METRICS_TARGET: Final = 0.05  # metrics may cost at most 5% of the throughput
+CHURN_TARGET: Final = 0.5  # "about 0" new PostgreSQL connections per second
+
+
 def fmt_ms(microseconds: float) -> str:
     return f"{microseconds / 1000:.1f} ms"
+
+
+def _share(result: Result, reference: Result | None) -> str:
+    return f"{result.rps / reference.rps:.0%}" if reference and reference.rps else "-"
+
+
+def _cost(on: Result, off: Result) -> str:
+    """Throughput lost with a feature on, and the time it adds per request (closed loop)."""
+    lost = 1 - on.rps / off.rps
+    added_us = (1 / on.rps - 1 / off.rps) * 1e6
+    return (
+        f"{off.rps:>7,.0f} -> {on.rps:>7,.0f} req/s: {lost:>6.1%} throughput, {added_us:+5.0f} us"
+    )
 
 
 def report(
@@ -801,21 +984,25 @@ def report(
     targets: Sequence[Target],
     results: dict[tuple[str, str], Result],
     seeded: Seeded,
+    sink: TraceSink | None = None,
 ) -> None:
     width = max(len(scenario.title) for scenario in scenarios)
     header = (
         f"{'scenario':<{width}} {'app':<10} {'req/s':>9} {'p50':>9} {'p99':>9} "
-        f"{'server CPU':>10} {'errors':>7} {'vs raw':>7}"
+        f"{'server CPU':>10} {'new conn/s':>10} {'errors':>7} {'vs bare':>7} {'vs raw':>7}"
     )
     notes: list[str] = []
     print()
     print(header)
     print("-" * len(header))
     for scenario in scenarios:
-        raw = results[(scenario.key, "raw")]
+        raw = results.get((scenario.key, "raw"))
+        bare = results.get((scenario.key, "bare"))
         for target in targets:
-            result = results[(scenario.key, target.key)]
+            if (result := results.get((scenario.key, target.key))) is None:
+                continue
             cpu = "-" if result.server_cpu is None else f"{result.server_cpu:.0%}"
+            churn = "-" if result.new_connections is None else f"{result.new_connections:.1f}"
             app = target.key
             if target.key == "naive" and scenario.naive_note is not None:
                 notes.append(scenario.naive_note)
@@ -823,60 +1010,120 @@ def report(
             print(
                 f"{scenario.title:<{width}} {app:<10} {result.rps:>9,.0f} "
                 f"{fmt_ms(result.p50_us):>9} {fmt_ms(result.p99_us):>9} {cpu:>10} "
-                f"{result.failed:>7} {result.rps / raw.rps:>7.0%}"
+                f"{churn:>10} {result.failed:>7} {_share(result, bare):>7} "
+                f"{_share(result, raw):>7}"
             )
     for number, note in enumerate(notes, 1):
         print(f"{'*' * number} {note}")
-    print()
-    print("Throughput of the generated service as a share of the raw asyncpg reference:")
-    for scenario in scenarios:
-        generated = results[(scenario.key, "generated")]
-        raw = results[(scenario.key, "raw")]
-        line = (
-            f"  {scenario.title + ':':<{width + 1}} {generated.rps:>7,.0f} req/s vs "
-            f"{raw.rps:>7,.0f} req/s = {generated.rps / raw.rps:>4.0%}"
-        )
-        if (naive := results.get((scenario.key, "naive"))) is not None:
-            marker = "*" if scenario.naive_note is not None else ""
-            line += f"   (naive{marker}: {naive.rps:,.0f} req/s = {naive.rps / raw.rps:.0%})"
-        print(line)
-    print()
-    print("Cost of authentication per request: auth=oidc (RS256, ES256) against auth=none:")
-    for scenario in scenarios:
-        open_result = results[(scenario.key, "open")]
-        costs = []
-        for key, name in (("generated", "RS256"), ("es256", "ES256")):
-            oidc = results[(scenario.key, key)]
-            cost_us = (1 / oidc.rps - 1 / open_result.rps) * 1e6  # closed loop: time per request
-            costs.append(
-                f"{name} {oidc.rps:>7,.0f} req/s = {oidc.rps / open_result.rps:>4.0%}, "
-                f"{cost_us:+5.0f} us"
-            )
-        print(
-            f"  {scenario.title + ':':<{width + 1}} none {open_result.rps:>7,.0f} req/s; "
-            + "; ".join(costs)
-        )
+
     print()
     print(
-        f"Deep page (after row {seeded.middle_position + 1:,} of {seeded.rows:,} in {SORT} "
-        f"order) against page 1, same app:"
+        "The generated service against bare (ASGI + asyncpg + orjson, nothing checked) and raw "
+        "(the same HTTP contract by hand):"
     )
-    for target in targets:
-        page1 = results.get(("get_list", target.key))
-        deep = results.get(("get_deep", target.key))
-        if page1 is None or deep is None or not deep.rps:
+    for scenario in scenarios:
+        bare = results.get((scenario.key, "bare"))
+        raw = results.get((scenario.key, "raw"))
+        if bare is None or raw is None:
             continue
-        cost = page1.rps / deep.rps - 1  # time per request, closed loop
-        line = (
-            f"  {target.key + ('*' if target.key == 'naive' else '') + ':':<11} "
-            f"req/s {deep.rps / page1.rps:>5.0%} of page 1, p50 x{deep.p50_us / page1.p50_us:.2f}, "
-            f"p99 x{deep.p99_us / page1.p99_us:.2f}: {cost:+.0%} per request"
+        print(f"  {scenario.title}: bare {bare.rps:,.0f} req/s, raw {raw.rps:,.0f} req/s")
+        for key, name, goal in ARMS:
+            if (result := results.get((scenario.key, key))) is None:
+                continue
+            line = (
+                f"    {name:<30} {result.rps:>7,.0f} req/s = x{result.rps / bare.rps:.2f} bare, "
+                f"x{result.rps / raw.rps:.2f} raw"
+            )
+            if goal is not None:
+                verdict = "met" if result.rps / bare.rps >= goal else "MISSED"
+                line += f"   (goal >= x{goal:.2f} bare: {verdict})"
+            print(line)
+
+    if sink is not None:  # the metrics-off and traced arms ran
+        print()
+        print(
+            f"Cost of metrics: auth=none, METRICS_ENABLED=false -> true "
+            f"(goal: at most {METRICS_TARGET:.0%} of the throughput):"
         )
-        if target.key == "generated":
-            verdict = "met" if cost <= DEEP_TARGET else "MISSED"
-            line += f" (target: within {DEEP_TARGET:.0%}: {verdict})"
-        print(line)
-    print(f"  PostgreSQL's plan for the deep page: {seeded.deep_plan}")
+        for scenario in scenarios:
+            off = results.get((scenario.key, "no-metrics"))
+            on = results.get((scenario.key, "open"))
+            if off is None or on is None:
+                continue
+            verdict = "met" if 1 - on.rps / off.rps <= METRICS_TARGET else "MISSED"
+            print(f"  {scenario.title + ':':<{width + 1}} {_cost(on, off)} ({verdict})")
+        print()
+        print(
+            "Cost of tracing: auth=none with metrics, OTEL_EXPORTER_OTLP_ENDPOINT unset -> set "
+            "(the default sampler: every request):"
+        )
+        for scenario in scenarios:
+            on = results.get((scenario.key, "traced"))
+            off = results.get((scenario.key, "open"))
+            if off is None or on is None:
+                continue
+            print(f"  {scenario.title + ':':<{width + 1}} {_cost(on, off)}")
+        print(f"  the bench's OTLP sink received {sink.exports:,} exports, {sink.bytes:,} bytes")
+
+    print()
+    print(
+        "New PostgreSQL connections per second over the measured runs (pg_stat_database."
+        f"sessions; goal for the generated service: about 0, at most {CHURN_TARGET}/s):"
+    )
+    arms = {key for key, _, _ in ARMS}
+    for scenario in scenarios:
+        rates = {
+            target.key: result.new_connections
+            for target in targets
+            if (result := results.get((scenario.key, target.key))) is not None
+            and result.new_connections is not None
+        }
+        generated = [rate for key, rate in rates.items() if key in arms]
+        verdict = "met" if generated and max(generated) <= CHURN_TARGET else "MISSED"
+        listed = ", ".join(f"{key} {rate:.1f}" for key, rate in rates.items())
+        print(f"  {scenario.title + ':':<{width + 1}} {listed} ({verdict})")
+
+    if ("get_one", "open") in results and ("get_one", "generated") in results:
+        print()
+        print("Cost of authentication per request: auth=oidc (RS256, ES256) against auth=none:")
+        for scenario in scenarios:
+            open_result = results[(scenario.key, "open")]
+            costs = []
+            for key, name in (("generated", "RS256"), ("es256", "ES256")):
+                if (oidc := results.get((scenario.key, key))) is None:
+                    continue
+                cost_us = (1 / oidc.rps - 1 / open_result.rps) * 1e6  # closed loop
+                costs.append(
+                    f"{name} {oidc.rps:>7,.0f} req/s = {oidc.rps / open_result.rps:>4.0%}, "
+                    f"{cost_us:+5.0f} us"
+                )
+            print(
+                f"  {scenario.title + ':':<{width + 1}} none {open_result.rps:>7,.0f} req/s; "
+                + "; ".join(costs)
+            )
+    if any(scenario.key == "get_deep" for scenario in scenarios):
+        print()
+        print(
+            f"Deep page (after row {seeded.middle_position + 1:,} of {seeded.rows:,} in {SORT} "
+            f"order) against page 1, same app:"
+        )
+        for target in targets:
+            page1 = results.get(("get_list", target.key))
+            deep = results.get(("get_deep", target.key))
+            if page1 is None or deep is None or not deep.rps:
+                continue
+            cost = page1.rps / deep.rps - 1  # time per request, closed loop
+            line = (
+                f"  {target.key + ('*' if target.key == 'naive' else '') + ':':<11} "
+                f"req/s {deep.rps / page1.rps:>5.0%} of page 1, "
+                f"p50 x{deep.p50_us / page1.p50_us:.2f}, "
+                f"p99 x{deep.p99_us / page1.p99_us:.2f}: {cost:+.0%} per request"
+            )
+            if target.key == "generated":
+                verdict = "met" if cost <= DEEP_TARGET else "MISSED"
+                line += f" (target: within {DEEP_TARGET:.0%}: {verdict})"
+            print(line)
+        print(f"  PostgreSQL's plan for the deep page: {seeded.deep_plan}")
     if any(result.failed for result in results.values()):
         print("\nWARNING: some runs had errors (non-2xx answers or socket errors), see the table.")
 
@@ -902,14 +1149,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         say(f"wrk is not installed; install it with:\n    {INSTALL_WRK}", sys.stderr)
         return 2
+    if importlib.util.find_spec("orjson") is None:
+        say(
+            "orjson is not importable from this venv, and bench/bare_app.py needs it: add it "
+            "to the template's dev dependencies (pyproject.toml, then `uv lock`), or for one "
+            "run: uv pip install --python .venv/bin/python orjson",
+            sys.stderr,
+        )
+        return 2
     cpus = len(os.sched_getaffinity(0))
     pin = not args.no_pin and cpus >= 2 and shutil.which("taskset") is not None
-    dsn = service_dsn(args.admin_url)
+    dsn = service_dsn(args.admin_url, args.db_name)
     targets: list[Target] = []
     with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         database_created = False
         provider: IdentityProvider | None = None
+        sink: TraceSink | None = None
         try:
             say("Baking the default project, and one with auth=none ...")
             project, answers = bake(work / "oidc")
@@ -922,12 +1178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             ):
                 say(f"bench expects the default Book/postgresql project, got {answers}")
                 return 2
-            say(f"Recreating database {DB_NAME} and migrating ...")
-            recreate_database(args.admin_url)
+            say(f"Recreating database {args.db_name} and migrating ...")
+            recreate_database(args.admin_url, args.db_name)
             database_created = True
             async_url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
             base_env = {
-                **os.environ,
+                **{
+                    name: value
+                    for name, value in os.environ.items()
+                    if not name.startswith("OTEL_")
+                },
                 "DATABASE_URL": async_url,
                 "LOG_LEVEL": "WARNING",
                 "PYTHONDONTWRITEBYTECODE": "1",
@@ -939,6 +1199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seeded = seed(dsn, args.rows)
             say(f"Seeded {seeded.rows:,} rows in {seeded.seconds:.0f} s (indexes and ANALYZE).")
             scenarios = write_scripts(work, seeded)
+            if args.no_deep:
+                scenarios = [scenario for scenario in scenarios if scenario.key != "get_deep"]
 
             bench_app = ["--app-dir", str(BENCH)]
             if not args.no_naive:
@@ -947,26 +1209,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                     Target("naive", "naive (bench/naive_app.py)", naive, base_env, BENCH)
                 )
             generated = [f"{package}.main:create_app", "--factory"]
-            oidc_env = {**project_env, **provider.settings()}
+            settings = dict(item.split("=", 1) for item in args.env)
+            service_env = {"METRICS_ENABLED": "true", **settings}
+            oidc_env = {**project_env, **provider.settings(), **service_env}
             for key, kid in (("generated", "rsa"), ("es256", "ec")):
+                if key == "es256" and args.no_es256:
+                    continue
                 title = f"{package}, auth=oidc, {provider.algorithm(kid)} tokens"
                 target = Target(key, title, generated, oidc_env, project)
                 target.token = provider.token(kid)
                 targets.append(target)
-            open_env = {**base_env, "PYTHONPATH": str(open_project / "src")}
+            open_env = {**base_env, "PYTHONPATH": str(open_project / "src"), **service_env}
             targets.append(
                 Target("open", f"{package}, auth=none", generated, open_env, open_project)
             )
+            if not args.no_variants:
+                sink = TraceSink()
+                sink.start()
+                title = f"{package}, auth=none, METRICS_ENABLED=false"
+                no_metrics_env = {**open_env, "METRICS_ENABLED": "false"}
+                targets.append(Target("no-metrics", title, generated, no_metrics_env, open_project))
+                title = f"{package}, auth=none, traces to the bench's OTLP sink"
+                traced_env = {**open_env, "OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint}
+                targets.append(Target("traced", title, generated, traced_env, open_project))
             raw = ["raw_app:app", *bench_app]
             targets.append(Target("raw", "raw (bench/raw_app.py)", raw, base_env, BENCH))
-            for target in targets:
-                target.port = free_port()
-                app, *extra = target.command
-                target.command = uvicorn_command(app, target.port, *extra, pin=pin)
-                start(target, work)
-            for target in targets:
-                wait_ready(target)
-            check_same_answers(targets, seeded)
+            bare = ["bare_app:app", *bench_app]
+            targets.append(
+                Target("bare", "bare (bench/bare_app.py)", bare, base_env, BENCH, deep=False)
+            )
+            check_same_answers(targets, seeded, work, pin=pin)
             reset_posted_rows(dsn, seeded.cutoff)
 
             say(
@@ -982,24 +1254,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s after a "
                 f"{args.warmup}s warm-up, per app and scenario; {placement}; "
                 f"{seeded.rows:,} seeded rows"
+                + (f"; service settings {' '.join(args.env)}" if args.env else "")
             )
-            results: dict[tuple[str, str], Result] = {}
+            runs: dict[tuple[str, str], list[Result]] = {}
             for scenario in scenarios:
-                for target in targets:
-                    script = scenario.script(work, target.key)
-                    run_id = uuid4().hex[:8]
-                    say(f"  {scenario.title:<13} {target.key:<10} ...")
-                    if args.warmup:
-                        warm_args = [f"{POST_PREFIX}-warm-{run_id}", target.token]
-                        run_wrk(args, script, target, args.warmup, warm_args, pin=pin)
-                    lua_args = [f"{POST_PREFIX}-{run_id}", target.token]
-                    result = run_wrk(args, script, target, args.duration, lua_args, pin=pin)
-                    results[(scenario.key, target.key)] = result
-                    if wait_database_idle(dsn) is None:
-                        say(f"    the database was still busy {IDLE_TIMEOUT:.0f} s after the run")
-                    if scenario.key == "post":
-                        reset_posted_rows(dsn, seeded.cutoff)
-            report(scenarios, targets, results, seeded)
+                for round_number in range(1, args.repeat + 1):
+                    for target in targets:
+                        if not target.runs(scenario):
+                            continue
+                        script = scenario.script(work, target.key)
+                        run_id = uuid4().hex[:8]
+                        round_note = f" (round {round_number})" if args.repeat > 1 else ""
+                        say(f"  {scenario.title:<13} {target.key:<10} ...{round_note}")
+                        with running(target, work, pin=pin):
+                            if args.warmup:
+                                warm_args = [f"{POST_PREFIX}-warm-{run_id}", target.token]
+                                run_wrk(args, script, target, args.warmup, warm_args, pin=pin)
+                            lua_args = [f"{POST_PREFIX}-{run_id}", target.token]
+                            result = run_wrk(args, script, target, args.duration, lua_args, pin=pin)
+                        runs.setdefault((scenario.key, target.key), []).append(result)
+                        if wait_database_idle(dsn) is None:
+                            busy = f"the database was still busy {IDLE_TIMEOUT:.0f} s after the run"
+                            say(f"    {busy}")
+                        if scenario.key == "post":
+                            reset_posted_rows(dsn, seeded.cutoff)
+            results = {key: median_run(measured) for key, measured in runs.items()}
+            report(scenarios, targets, results, seeded, sink)
             return 0
         except KeyboardInterrupt:
             say("\nInterrupted; cleaning up.", sys.stderr)
@@ -1010,9 +1290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stop(target)
             if provider is not None:
                 provider.stop()
+            if sink is not None:
+                sink.stop()
             if database_created:
                 with suppress(Exception):
-                    drop_database(args.admin_url)
+                    drop_database(args.admin_url, args.db_name)
 
 
 if __name__ == "__main__":

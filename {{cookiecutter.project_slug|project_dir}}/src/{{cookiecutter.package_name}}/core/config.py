@@ -30,8 +30,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
 
     database_url: SecretStr = SecretStr(DEFAULT_URL)
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    db_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections per process, plus DB_MAX_OVERFLOW"
+    )
+    db_max_overflow: int = Field(
+        default=5, ge=0, le=200, description="Added to DB_POOL_SIZE; opened ones stay pooled"
+    )
     db_pool_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a pool slot")
     db_connect_timeout: float = Field(default=5.0, gt=0)
 {%- if cookiecutter.database == "postgresql" %}

@@ -107,8 +107,8 @@ def create_engine(settings: "Settings") -> AsyncEngine:
     pre-ping: no server can close a connection to a file."""
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=settings.db_pool_size + settings.db_max_overflow,  # all slots stay pooled
+        max_overflow=0,
         pool_timeout=settings.db_pool_timeout,
         echo=settings.db_echo,
         connect_args={"timeout": settings.db_connect_timeout},
