@@ -72,10 +72,9 @@ MODEL_IMPORTED = frozenset(("Mapped", "StrEnum", "AwareDateTime", "ScaledDecimal
 # Names an entity's models.py and schemas.py bind besides the entity's own classes: an enum
 # class (entity + field name, `BaseModel` for Base's field `model`) must not take one.
 MODULE_NAMES = frozenset({
-    "Base", "CoreBase", "Model", "Mapped", "StrEnum", "AwareDateTime", "ScaledDecimal",
+    "Base", "CoreBase", "Mapped", "StrEnum", "AwareDateTime", "ScaledDecimal",
     "Annotated", "Any", "Decimal", "EmailStr", "Field", "BaseModel", "ConfigDict", "Literal",
     "UtcDatetime", "IsoDate", "UuidText", "Int32", "JsonSafeInt", "JsonFloat", "JsonBool",
-    "Create", "Read", "Update", "ListParams", "Sort",
 })  # fmt: skip
 PROJECT_NAMES = frozenset({
     "fastapi", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "asyncpg", "aiosqlite",

@@ -23,5 +23,5 @@ def test_each_module_says_when_it_is_done(
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", workers)
     result.stdout.fnmatch_lines_random(
-        ["[[]0:0?[]] test_a.py: all 2 done", "[[]0:0?[]] test_b.py: all 1 done, 1 failed"]
+        ["[[]*[]] test_a.py: all 2 done", "[[]*[]] test_b.py: all 1 done, 1 failed"]
     )

@@ -394,7 +394,7 @@ def test_refused_entity_name_is_reported_as_typed_not_by_its_plural(name: str) -
     [
         ("Base", "model", "BaseModel"),
         ("Config", "dict", "ConfigDict"),
-        ("List", "params", "ListParams"),
+        ("Json", "safe_int", "JsonSafeInt"),
     ],
 )
 def test_enum_class_that_a_module_binds_is_refused(

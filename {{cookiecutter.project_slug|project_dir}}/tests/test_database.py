@@ -27,7 +27,7 @@ async def test_connections_go_to_requests_in_arrival_order(one_connection: Async
     returning = asyncio.get_running_loop().create_future()
 
     async def request(name: str) -> None:
-        async with database.read() as connection:
+        async with database.autocommit() as connection:
             await connection.execute(text("SELECT 1"))
             served.append(name)
 
@@ -39,7 +39,7 @@ async def test_connections_go_to_requests_in_arrival_order(one_connection: Async
         if not returning.done():
             returning.set_result(None)
 
-    async with database.read():
+    async with database.autocommit():
         waiting = [asyncio.create_task(request(name)) for name in ("first", "second")]
         waiting.append(asyncio.create_task(arriving_late()))
         await asyncio.sleep(0.1)  # first and second are waiting in line
@@ -54,11 +54,11 @@ async def test_a_request_waits_for_its_turn_at_most_the_timeout(
     one_connection: AsyncEngine,
 ) -> None:
     database = Database(one_connection, slots=1, timeout=0.2)
-    async with database.read():
+    async with database.autocommit():
         with pytest.raises(PoolTimeoutError, match=r"within 0\.2 s"):
             async with database.transaction():
                 pass
-    async with database.read() as connection:  # the refused request left no slot taken
+    async with database.autocommit() as connection:  # the refused request left no slot taken
         assert await connection.scalar(text("SELECT 1")) == 1
 
 
@@ -67,5 +67,5 @@ async def test_a_write_in_autocommit_is_committed_as_it_runs(one_connection: Asy
     async with database.autocommit() as connection:  # the pool's one connection keeps it
         await connection.execute(text("CREATE TEMPORARY TABLE written (x INTEGER)"))
         await connection.execute(text("INSERT INTO written VALUES (1)"))
-    async with database.read() as connection:  # the connection went back to the pool between
+    async with database.autocommit() as connection:  # the connection went back to the pool between
         assert await connection.scalar(text("SELECT count(*) FROM written")) == 1

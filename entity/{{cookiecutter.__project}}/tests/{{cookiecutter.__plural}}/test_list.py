@@ -8,9 +8,15 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.schemas import Sort
-
-from .factories import BULK, LIST, assert_problem, path, payload
+{{ import_block(
+    cookiecutter.package_name,
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Sort",
+    ".factories:BULK",
+    ".factories:LIST",
+    ".factories:assert_problem",
+    ".factories:path",
+    ".factories:payload",
+) }}
 
 # The references have their own filter tests (test_references.py).
 {{ collection("FILTERS: list[tuple[str, str, str]] = ", filter_rows(fields|rejectattr("kind", "equalto", "ref")|list))|layout }}
@@ -77,7 +83,7 @@ def matches(op: str, actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-@pytest.mark.parametrize("sort", get_args(Sort))
+@pytest.mark.parametrize("sort", get_args({{ cookiecutter.__entity_class }}Sort))
 async def test_list_pages_through_every_row_in_sort_order(
     client: AsyncClient, app: FastAPI, sort: str
 ) -> None:

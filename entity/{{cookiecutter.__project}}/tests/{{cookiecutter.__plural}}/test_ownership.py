@@ -18,7 +18,7 @@ from httpx import AsyncClient
 {{ import_block(
     cookiecutter.package_name,
     cookiecutter.package_name ~ ".core.rows:claim_columns",
-    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".models:Model",
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ":models",
     cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".router:router",
     "..callers:as_caller",
     ".factories:BULK",
@@ -34,7 +34,7 @@ from httpx import AsyncClient
 ) }}
 
 ALICE, BOB = "alice", "bob"
-TABLE = Model.__table__
+TABLE = models.{{ cookiecutter.__entity_class }}.__table__
 {{ python_list("FILTERED", fields|selectattr("filters")|map(attribute="name"))|layout }}
 
 

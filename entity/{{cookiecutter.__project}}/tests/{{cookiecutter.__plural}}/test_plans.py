@@ -15,9 +15,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.schemas import Sort
-
-from .factories import BULK, LIST, path, payload
+{{ import_block(
+    cookiecutter.package_name,
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Sort",
+    ".factories:BULK",
+    ".factories:LIST",
+    ".factories:path",
+    ".factories:payload",
+) }}
 
 # PostgreSQL plan nodes and SQLite plan steps that read or sort every matching row.
 FULL_WORK = ("Seq Scan", "Sort", "TEMP B-TREE")
@@ -58,7 +63,7 @@ async def plans(connection: AsyncConnection, statements: list[Statement]) -> lis
     return texts
 
 
-@pytest.mark.parametrize("sort", get_args(Sort))
+@pytest.mark.parametrize("sort", get_args({{ cookiecutter.__entity_class }}Sort))
 async def test_every_sort_is_served_by_an_index(
     client: AsyncClient,
     app: FastAPI,

@@ -1,5 +1,6 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set many = cookiecutter.__plural -%}
+{%- set cls = cookiecutter.__entity_class -%}
 {%- set unique = first_field(fields, "unique_example") -%}
 """Soft delete: DELETE sets deleted_at; the row leaves every read and frees unique values."""
 
@@ -8,10 +9,18 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.models import Model
-from {{ cookiecutter.package_name }}.{{ cookiecutter.__plural }}.schemas import Read
-
-from .factories import DELETE, LIST, READ, UPDATE, assert_problem, create, path
+{{ import_block(
+    cookiecutter.package_name,
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ":models",
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cls ~ "Read",
+    ".factories:DELETE",
+    ".factories:LIST",
+    ".factories:READ",
+    ".factories:UPDATE",
+    ".factories:assert_problem",
+    ".factories:create",
+    ".factories:path",
+) }}
 
 
 async def test_delete_keeps_the_row_with_deleted_at(
@@ -20,9 +29,9 @@ async def test_delete_keeps_the_row_with_deleted_at(
     created = await create(client, app)
     response = await client.delete(path(app, DELETE, created["id"]))
     assert response.status_code == 204
-    row_id = Read.model_validate(created).id
-    columns = (Model.deleted_at, Model.version)
-    query = sa.select(*columns).where(Model.id == row_id)
+    row_id = {{ cls }}Read.model_validate(created).id
+    columns = (models.{{ cls }}.deleted_at, models.{{ cls }}.version)
+    query = sa.select(*columns).where(models.{{ cls }}.id == row_id)
     deleted_at, version = (await connection.execute(query)).one()
     assert deleted_at is not None
     assert version == 2

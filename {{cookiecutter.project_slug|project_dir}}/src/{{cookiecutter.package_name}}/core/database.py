@@ -33,9 +33,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 class Database:
-    """Connections for the entity routes: `read()` outside any transaction, `autocommit()`
-    for a write of one statement, `transaction()` for the others. Plain connections, not
-    ORM sessions: the routes send Core statements only.
+    """Connections for the entity routes: `autocommit()` for a read or a write of one
+    statement, `transaction()` for the others. Plain connections, not ORM sessions: the
+    routes send Core statements only.
 
     Requests take their turn for a connection first come, first served: at most `slots`
     of them (the pool's size plus its overflow) hold or take a connection at once, and the
@@ -59,8 +59,6 @@ class Database:
         trips around it. For reads, and for a write that is one statement."""
         async with self._turn(), self._autocommit.connect() as connection:
             yield connection
-
-    read = autocommit  # a read's statements need no transaction around them
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

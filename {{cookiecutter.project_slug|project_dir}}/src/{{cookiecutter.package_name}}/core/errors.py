@@ -196,7 +196,7 @@ async def refused_reference(request: Request, exc: Exception) -> JSONResponse:
     back: look up what it was about and answer as for MissingParents or StillReferenced."""
     assert isinstance(exc, ParentsRefused | ChildrenRefused)
     try:
-        async with request.app.state.database.read() as connection:
+        async with request.app.state.database.autocommit() as connection:
             resolved = await exc.resolve(connection)
     except Exception as error:  # the database failed while this handler asked it
         return await database_error(request, error)

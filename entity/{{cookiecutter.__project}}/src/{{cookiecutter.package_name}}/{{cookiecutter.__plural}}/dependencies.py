@@ -1,3 +1,5 @@
+{%- set cls = cookiecutter.__entity_class -%}
+{%- set nested = cookiecutter.__refs|selectattr("nested")|list -%}
 """Path parameters and lookups of the /{{ cookiecutter.__plural_path }} routes."""
 
 from functools import cache
@@ -12,20 +14,23 @@ from starlette.convertors import Convertor
 
 from ..core.auth import Caller, authorized, read_scope, write_scope
 from ..core.rows import RowScope, claims_needed, row_scope
-from . import service
-from .models import Model
-from .schemas import Read
+from . import models, service
+from .schemas import {{ cls }}Read
 from .service import Id
 
 NAME = "{{ cookiecutter.__entity|replace("_", " ") }}"  # in messages
 ID = "{{ cookiecutter.__entity }}_id"  # the path parameter of an item
 {%- if cookiecutter.id_type == "uuid" %}
 ItemId = Annotated[UUID, Path(alias=ID, description="Primary key")]
+{%- if nested %}
 ParentId = Annotated[UUID, Path(description="Primary key of the parent")]
+{%- endif %}
 {%- else %}
 # Ids up to 2**53 - 1, the bound of ids in bodies and query strings (JsonSafeInt).
 ItemId = Annotated[int, Path(alias=ID, ge=1, le=2**53 - 1, description="The id")]
+{%- if nested %}
 ParentId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The parent's id")]
+{%- endif %}
 {%- endif %}
 
 
@@ -33,7 +38,7 @@ ParentId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The parent's id"
 def scoping_claims() -> list[str]:
     """The claims that scope the rows these routes read: this table's and its parents'
     (looked up once every table is mapped)."""
-    table = Model.__table__
+    table = models.{{ cls }}.__table__
     return claims_needed([table, *(key.column.table for key in table.foreign_keys)])
 
 
@@ -68,11 +73,9 @@ class IdConvertor(Convertor[str]):
     regex = "(?!bulk$)[^/]+"
 
     def convert(self, value: str) -> str:
-        """The segment as it is."""
         return value
 
     def to_string(self, value: object) -> str:
-        """An id (or any value) in a path built by url_path_for."""
         return str(value)
 
 
@@ -81,7 +84,11 @@ def not_found(item_id: object) -> HTTPException:
     return HTTPException(404, f"No {NAME} has id {item_id}.")
 
 
-async def get_or_404(connection: AsyncConnection, item_id: Id, scope: RowScope) -> Read:
+async def get_or_404(
+    connection: AsyncConnection,
+    item_id: Id,
+    scope: RowScope,
+) -> {{ cls }}Read:
     """The row with this id, or 404 (also when it is another caller's)."""
     item = await service.get(connection, item_id=item_id, scope=scope)
     if item is None:

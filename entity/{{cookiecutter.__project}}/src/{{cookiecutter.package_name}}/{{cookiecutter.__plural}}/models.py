@@ -54,6 +54,3 @@ class {{ cookiecutter.__entity_class }}({{ model_base(cookiecutter.__entity_clas
 {%- if cookiecutter.soft_delete %}
     deleted_at: Mapped[datetime | None] = mapped_column({{ timestamp }})
 {%- endif %}
-
-
-Model = {{ cookiecutter.__entity_class }}  # the package's own name for its model

@@ -1,5 +1,9 @@
 {%- set one = cookiecutter.__entity -%}
 {%- set many = cookiecutter.__plural -%}
+{%- set cls = cookiecutter.__entity_class -%}
+{%- set nested = cookiecutter.__refs|selectattr("nested")|list -%}
+{%- set collection_path = "/" ~ cookiecutter.__plural_path -%}
+{%- set item_path = collection_path ~ "/{" ~ one ~ "_id:" ~ one ~ "_id}" -%}
 """HTTP routes of /{{ cookiecutter.__plural_path }}: thin handlers over the service functions."""
 
 from typing import Annotated, Any
@@ -12,65 +16,73 @@ from ..core.concurrency import NOT_MODIFIED, IfMatchDep, IfNoneMatchHeader, etag
 from ..core.config import SettingsDep
 from ..core.database import DatabaseDep
 from ..core.errors import problem_responses
+{%- if nested %}
 from ..core.models import Base
 from ..core.references import row_exists
+{%- endif %}
 from ..core.routing import UniqueKeysRoute
 from . import service
 from .dependencies import (
     ID,
     IdConvertor,
     ItemId,
+{%- if nested %}
     ParentId,
+{%- endif %}
     Reader,
     Writer,
     get_or_404,
     raise_missing_or_stale,
 )
-from .schemas import Create, ListParams, Read, Update
+from .schemas import (
+    {{ cls }}Create,
+    {{ cls }}ListParams,
+    {{ cls }}Read,
+    {{ cls }}Update,
+)
 from .service import Page
 
 # A JSON body that names a key twice is a 422 (core/routing.py).
 router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"], route_class=UniqueKeysRoute)
+# The {{ one }}_id of the item paths below: any one segment but "bulk" (IdConvertor).
 register_url_convertor(ID, IdConvertor())
-COLLECTION = "/{{ cookiecutter.__plural_path }}"
-ITEM = COLLECTION + "/{" + ID + ":" + ID + "}"
 # The create of each parent, and the field its id goes in (OpenAPI links to the create).
 {{ collection("PARENTS: dict[str, str] = ", parent_links(cookiecutter.__refs), "{}")|layout }}
 
 
 @router.post(
-    COLLECTION,
+    "{{ collection_path }}",
     status_code=201,
     responses=problem_responses(400, 409, 413, 422),
     openapi_extra=openapi.body_links(PARENTS),
 )
 async def create_{{ one }}(
-    body: Create,
+    body: {{ cls }}Create,
     scope: Writer,
     database: DatabaseDep,
     response: Response,
-) -> Read:
+) -> {{ cls }}Read:
     """Create one; its URL comes back in Location and its version in ETag."""
     # One INSERT is a transaction on its own, unless parents are looked for after it.
     writing = database.transaction if service.create_needs_transaction() else database.autocommit
     async with writing() as connection:
         item = await service.create(connection, data=body, scope=scope)
-    response.headers["Location"] = f"{COLLECTION}/{item.id}"  # the item's path (ITEM)
+    response.headers["Location"] = f"{{ collection_path }}/{item.id}"
     response.headers["ETag"] = etag(item.version)
     return item
 
 
 @router.post(
-    COLLECTION + "/bulk",
+    "{{ collection_path }}/bulk",
     status_code=201,
     responses=problem_responses(400, 409, 413, 422),
 )
 async def create_{{ many }}(
-    body: Annotated[list[Create], Body(min_length=1)],
+    body: Annotated[list[{{ cls }}Create], Body(min_length=1)],
     scope: Writer,
     database: DatabaseDep,
     settings: SettingsDep,
-) -> list[Read]:
+) -> list[{{ cls }}Read]:
     """Create several in one transaction: all of them or none (413 over the cap)."""
     if len(body) > settings.bulk_max_items:
         raise HTTPException(413, f"At most {settings.bulk_max_items} items per request.")
@@ -78,45 +90,53 @@ async def create_{{ many }}(
         return await service.create_many(connection, items=body, scope=scope)
 
 
-@router.get(COLLECTION, responses=problem_responses(422))
+@router.get(
+    "{{ collection_path }}",
+    responses=problem_responses(422),
+)
 async def list_{{ many }}(
-    params: Annotated[ListParams, Query()],
+    params: Annotated[{{ cls }}ListParams, Query()],
     scope: Reader,
     database: DatabaseDep,
 ) -> Page:
     """List with filters and a sort order, one page at a time."""
-    async with database.read() as connection:
+    async with database.autocommit() as connection:
         return await service.list_page(connection, params=params, scope=scope)
+{%- if nested %}
 
 
 async def list_of_parent(
     table: str,
     column: str,
     parent_id: ParentId,
-    params: ListParams,
+    params: {{ cls }}ListParams,
     scope: Reader,
     database: DatabaseDep,
 ) -> Page:
     """The list, limited to the rows whose column references parent_id in table (404 when
     the caller sees no such row): what each nested list /<parents>/{id}/... answers."""
-    async with database.read() as connection:
+    async with database.autocommit() as connection:
         parent = Base.metadata.tables[table]
         if not await row_exists(connection, parent, parent_id, scope=scope):
             raise HTTPException(404, f"No {table} row has id {parent_id}.")
         return await service.list_page(
             connection, params=params, scope=scope, parent=(column, parent_id)
         )
-{%- for ref in cookiecutter.__refs if ref.nested %}
+{%- endif %}
+{%- for ref in nested %}
 
 
 @router.get(
-    "/{{ ref.target_path }}/{{ '{' }}{{ ref.target }}_id{{ '}' }}" + COLLECTION,
+    "/{{ ref.target_path }}/{{ '{' }}{{ ref.target }}_id{{ '}' }}{{ collection_path }}",
     responses=problem_responses(404, 422),
-    openapi_extra=openapi.path_link("create_{{ ref.target }}", "{{ ref.target }}_id"),
+    openapi_extra=openapi.path_link(
+        "create_{{ ref.target }}",
+        "{{ ref.target }}_id",
+    ),
 )
 async def list_{{ many }}_of_{{ ref.target }}(
     {{ ref.target }}_id: ParentId,
-    params: Annotated[ListParams, Query()],
+    params: Annotated[{{ cls }}ListParams, Query()],
     scope: Reader,
     database: DatabaseDep,
 ) -> Page:
@@ -126,17 +146,20 @@ async def list_{{ many }}_of_{{ ref.target }}(
 {%- endfor %}
 
 
-@router.get(ITEM, responses={**NOT_MODIFIED, **problem_responses(404, 422)})
+@router.get(
+    "{{ item_path }}",
+    responses={**NOT_MODIFIED, **problem_responses(404, 422)},
+)
 async def read_{{ one }}(
     item_id: ItemId,
     scope: Reader,
     database: DatabaseDep,
     response: Response,
     if_none_match: IfNoneMatchHeader = None,
-) -> Read:
+) -> {{ cls }}Read:
     """Read one; its ETag is the version to send back in If-Match (or in If-None-Match: 304
     while it is current)."""
-    async with database.read() as connection:
+    async with database.autocommit() as connection:
         item = await get_or_404(connection, item_id, scope)
     if not_modified(if_none_match, item.version):
         raise HTTPException(304, headers={"ETag": etag(item.version)})
@@ -144,29 +167,35 @@ async def read_{{ one }}(
     return item
 
 
-@router.put(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
+@router.put(
+    "{{ item_path }}",
+    responses=problem_responses(400, 404, 409, 412, 413, 422),
+)
 async def replace_{{ one }}(
     item_id: ItemId,
-    body: Create,
+    body: {{ cls }}Create,
     scope: Writer,
     database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
-) -> Read:
+) -> {{ cls }}Read:
     """Replace every field (fields not sent take their defaults); 412 if If-Match is stale."""
     changes = body.model_dump(by_alias=True)
     return await _write(item_id, changes, scope, database, versions, response)
 
 
-@router.patch(ITEM, responses=problem_responses(400, 404, 409, 412, 413, 422))
+@router.patch(
+    "{{ item_path }}",
+    responses=problem_responses(400, 404, 409, 412, 413, 422),
+)
 async def update_{{ one }}(
     item_id: ItemId,
-    body: Update,
+    body: {{ cls }}Update,
     scope: Writer,
     database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
-) -> Read:
+) -> {{ cls }}Read:
     """Change only the fields sent; 412 if If-Match is stale."""
     changes = body.model_dump(by_alias=True, exclude_unset=True)
     return await _write(item_id, changes, scope, database, versions, response)
@@ -179,7 +208,7 @@ async def _write(
     database: DatabaseDep,
     versions: IfMatchDep,
     response: Response,
-) -> Read:
+) -> {{ cls }}Read:
     async with database.transaction() as connection:
         item = await service.update(
             connection, item_id=item_id, changes=changes, versions=versions, scope=scope
@@ -191,7 +220,7 @@ async def _write(
 
 
 @router.delete(
-    ITEM,
+    "{{ item_path }}",
     status_code=204,
     response_class=Response,
     responses=problem_responses(404, 409, 412, 422),  # 409: rows reference it (restrict)

@@ -59,11 +59,3 @@ class {{ cls }}ListParams(BaseModel):
 {%- else %}
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 {%- endif %}
-
-
-# The package's own names for its schemas; the classes keep the entity's name in OpenAPI.
-Create = {{ cls }}Create
-Update = {{ cls }}Update
-Read = {{ cls }}Read
-ListParams = {{ cls }}ListParams
-Sort = {{ cls }}Sort

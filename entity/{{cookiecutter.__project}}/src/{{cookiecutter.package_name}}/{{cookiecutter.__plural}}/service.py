@@ -1,4 +1,5 @@
 {%- set page = cookiecutter.__page_module -%}
+{%- set cls = cookiecutter.__entity_class -%}
 """Database operations on {{ cookiecutter.__plural|replace("_", " ") }}: one statement, one round trip each."""
 
 from collections.abc import Sequence
@@ -24,24 +25,29 @@ from ..core.rows import (
     bound_conditions,
     bound_values,
     check_unique_within,
+    live,
     owned,
     visible,
 )
-from .models import Model
-from .schemas import Create, ListParams, Read
+from . import models
+from .schemas import (
+    {{ cls }}Create,
+    {{ cls }}ListParams,
+    {{ cls }}Read,
+)
 
 Id = {{ "UUID" if cookiecutter.id_type == "uuid" else "int" }}
-Page = {{ cookiecutter.__page_class }}[Read]
-_TABLE: Final = Model.__table__
-_pk: Final = Model.id
-_version: Final = Model.version
-_live: Final = {{ "Model.deleted_at.is_(None)" if cookiecutter.soft_delete else "sa.true()  # no soft delete: every row is live" }}
-_COLUMNS: Final = tuple(Model.__table__.c)
-_INSERT: Final = sa.insert(Model).returning(*_COLUMNS, sort_by_parameter_order=True)
+Page = {{ cookiecutter.__page_class }}[{{ cls }}Read]
+_TABLE: Final = models.{{ cls }}.__table__
+_COLUMNS: Final = tuple(_TABLE.c)
+_INSERT: Final = sa.insert(models.{{ cls }}).returning(
+    *_COLUMNS,
+    sort_by_parameter_order=True,
+)
 # The rows a caller may see: live ones, its own where a claim column scopes them.
-_SELECT: Final = sa.select(*_COLUMNS).where(_live, *bound_conditions(_TABLE))
-_GET: Final = _SELECT.where(_pk == sa.bindparam("id"))
-_EXISTS: Final = sa.select(_pk).where(_pk == sa.bindparam("id"), _live, *bound_conditions(_TABLE))
+_SELECT: Final = sa.select(*_COLUMNS).where(*live(_TABLE), *bound_conditions(_TABLE))
+_GET: Final = _SELECT.where(_TABLE.c.id == sa.bindparam("id"))
+_EXISTS: Final = _GET.with_only_columns(_TABLE.c.id)
 {{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(entity_fields(cookiecutter)), "()")|layout }}
 
 
@@ -51,32 +57,45 @@ def create_needs_transaction() -> bool:
     return parents_checked_after_write(_TABLE)
 
 
-async def create(connection: AsyncConnection, *, data: Create, scope: RowScope) -> Read:
+async def create(
+    connection: AsyncConnection,
+    *,
+    data: {{ cls }}Create,
+    scope: RowScope,
+) -> {{ cls }}Read:
     """Insert one row and return it as stored (INSERT ... RETURNING). Values are keyed by
     column name (the schemas' aliases), as Core statements take them; claim columns take
     the caller's values."""
     values = [{**data.model_dump(by_alias=True), **owned(_TABLE, scope)}]
     async with parents_checked(connection, _TABLE, values, scope=scope):
         row = (await connection.execute(_INSERT, values)).one()
-    return Read.model_validate(row)
+    return {{ cls }}Read.model_validate(row)
 
 
 async def create_many(
-    connection: AsyncConnection, *, items: Sequence[Create], scope: RowScope
-) -> list[Read]:
+    connection: AsyncConnection,
+    *,
+    items: Sequence[{{ cls }}Create],
+    scope: RowScope,
+) -> list[{{ cls }}Read]:
     """Insert many rows in one batched statement; returned in request order."""
     values = [{**item.model_dump(by_alias=True), **owned(_TABLE, scope)} for item in items]
     check_unique_within(_TABLE, values)
     async with parents_checked(connection, _TABLE, values, scope=scope, bulk=True):
         result = await connection.execute(_INSERT, values)
-    return [Read.model_validate(row) for row in result]
+    return [{{ cls }}Read.model_validate(row) for row in result]
 
 
-async def get(connection: AsyncConnection, *, item_id: Id, scope: RowScope) -> Read | None:
+async def get(
+    connection: AsyncConnection,
+    *,
+    item_id: Id,
+    scope: RowScope,
+) -> {{ cls }}Read | None:
     """The row with this id, or None (also when it is another caller's)."""
     values = {"id": item_id, **bound_values(_TABLE, scope)}
     row = await {{ cookiecutter.database }}.fetch_one(connection, _GET, values)
-    return None if row is None else Read.model_validate(row)
+    return None if row is None else {{ cls }}Read.model_validate(row)
 
 
 async def exists(connection: AsyncConnection, *, item_id: Id, scope: RowScope) -> bool:
@@ -88,7 +107,7 @@ async def exists(connection: AsyncConnection, *, item_id: Id, scope: RowScope) -
 async def list_page(
     connection: AsyncConnection,
     *,
-    params: ListParams,
+    params: {{ cls }}ListParams,
     scope: RowScope,
     parent: tuple[str, Any] | None = None,
 ) -> Page:
@@ -103,13 +122,13 @@ async def list_page(
     rows, next_cursor = await keyset_page(
         connection, statement, values, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
-    items = [Read.model_validate(row) for row in rows]
+    items = [{{ cls }}Read.model_validate(row) for row in rows]
     return Page(items=items, next_cursor=next_cursor)
 {%- else %}
     rows, total = await offset_page(
         connection, statement, values, sort=params.sort, limit=params.limit, offset=params.offset
     )
-    items = [Read.model_validate(row) for row in rows]
+    items = [{{ cls }}Read.model_validate(row) for row in rows]
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)
 {%- endif %}
 
@@ -121,18 +140,19 @@ async def update(
     changes: dict[str, Any],
     versions: list[int] | None,
     scope: RowScope,
-) -> Read | None:
+) -> {{ cls }}Read | None:
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
-    values = {**changes, "version": _version + 1, "updated_at": sa.func.now()}
-    statement = sa.update(Model).values(values).where(_pk == item_id, *visible(_TABLE, scope))
+    values = {**changes, "version": _TABLE.c.version + 1, "updated_at": sa.func.now()}
+    matched = (_TABLE.c.id == item_id, *visible(_TABLE, scope))
+    statement = sa.update(models.{{ cls }}).where(*matched).values(values)
     if versions is not None:
-        statement = statement.where(_version.in_(versions))
+        statement = statement.where(_TABLE.c.version.in_(versions))
     written = [changes]
     async with parents_checked(connection, _TABLE, written, scope=scope):
         row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
         if row is None:  # no row of the caller's matched: a 404, whatever parents it names
             written.clear()
-    return None if row is None else Read.model_validate(row)
+    return None if row is None else {{ cls }}Read.model_validate(row)
 {%- if cookiecutter.soft_delete %}
 
 
@@ -141,12 +161,13 @@ async def delete(
 ) -> bool:
     """Mark the row deleted (if its version is allowed), then apply the delete rules of the
     rows that reference it; False when no live row of the caller's matched."""
-    values = {"deleted_at": sa.func.now(), "version": _version + 1}
-    statement = sa.update(Model).values(values).where(_pk == item_id, *visible(_TABLE, scope))
+    values = {"deleted_at": sa.func.now(), "version": _TABLE.c.version + 1}
+    matched = (_TABLE.c.id == item_id, *visible(_TABLE, scope))
+    statement = sa.update(models.{{ cls }}).where(*matched).values(values)
     if versions is not None:
-        statement = statement.where(_version.in_(versions))
+        statement = statement.where(_TABLE.c.version.in_(versions))
     async with children_checked(connection, _TABLE, item_id):
-        result = await connection.execute(statement.returning(_pk))
+        result = await connection.execute(statement.returning(_TABLE.c.id))
     if result.first() is None:
         return False
     await apply_delete_rules(connection, _TABLE, [item_id], soft=True)
@@ -159,11 +180,12 @@ async def delete(
 ) -> bool:
     """Delete the row (if its version is allowed) after detaching the rows that reference
     it with set_null; False when no row of the caller's matched."""
-    statement = sa.delete(Model).where(_pk == item_id, *visible(_TABLE, scope))
+    matched = (_TABLE.c.id == item_id, *visible(_TABLE, scope))
+    statement = sa.delete(models.{{ cls }}).where(*matched)
     if versions is not None:
-        statement = statement.where(_version.in_(versions))
+        statement = statement.where(_TABLE.c.version.in_(versions))
     await apply_delete_rules(connection, _TABLE, [item_id], soft=False)
     async with children_checked(connection, _TABLE, item_id):
-        result = await connection.execute(statement.returning(_pk))
+        result = await connection.execute(statement.returning(_TABLE.c.id))
     return result.first() is not None
 {%- endif %}
