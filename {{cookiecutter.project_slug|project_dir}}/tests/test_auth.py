@@ -3,6 +3,7 @@
 key set over HTTP on loopback, hostile tokens (each a 401), key rotation and an unreachable
 key set, and a scope test built from the app's own routes."""
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -301,6 +302,35 @@ async def test_rotated_keys_work_without_a_restart(
     provider.published.remove("rsa-1")
     assert (await call(app, bearer(provider.token(scopes, kid="rsa-2")))).status_code == 200
     assert_refused(await call(app, bearer(provider.token(scopes, kid="rsa-1"))))
+
+
+async def test_a_kept_token_is_refused_once_its_key_is_rotated_out(
+    app_of_own_provider: FastAPI, own_provider: IdentityProvider, scopes: list[str]
+) -> None:
+    """The same token string, verified and kept, is checked again after a key set fetch
+    that no longer publishes its key: refused, never served from what was kept."""
+    app, provider = app_of_own_provider, own_provider
+    kept = provider.token(scopes)
+    assert (await call(app, bearer(kept))).status_code == 200
+    assert (await call(app, bearer(kept))).status_code == 200
+    provider.add_key("rsa-2", "RS256")
+    provider.published.remove("rsa-1")
+    assert (await call(app, bearer(provider.token(scopes, kid="rsa-2")))).status_code == 200
+    assert_refused(await call(app, bearer(kept)))
+
+
+async def test_a_kept_token_is_refused_once_it_expires(
+    database_url: str, own_provider: IdentityProvider, scopes: list[str]
+) -> None:
+    app = create_app(settings_for(database_url, own_provider, auth_leeway_seconds=0))
+    expires = int(time.time()) + 2
+    token = own_provider.token(scopes, exp=expires)
+    accepted = await call(app, bearer(token))  # kept
+    await asyncio.sleep(expires - time.time() + 0.5)
+    expired = await call(app, bearer(token))
+    await app.state.engine.dispose()
+    assert accepted.status_code == 200, accepted.text
+    assert_refused(expired)
 
 
 async def test_unknown_kids_fetch_the_key_set_at_most_once_per_cooldown(
