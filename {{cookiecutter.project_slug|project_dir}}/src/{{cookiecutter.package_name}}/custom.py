@@ -2,8 +2,8 @@
 
 The template created it once and never changes it, so template updates (`cruft update`)
 merge around it with no conflict. main.py serves ROUTERS after the entities' routers.
-Put business rules in functions here (or in modules of your own beside it) and call
-them from the entity services; settings of your own go in a class of your own here.
+An entity's business rules go in its own `rules.py` (it runs inside each write's
+transaction); settings of your own go in a class of your own here.
 {%- if cookiecutter.auth == "oidc" %}
 
 Every route here needs a bearer token already; give each the scope it needs too, as the

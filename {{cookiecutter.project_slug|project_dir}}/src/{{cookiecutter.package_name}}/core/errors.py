@@ -26,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.references import (
     StillReferenced,
 )
 from {{ cookiecutter.package_name }}.core.rows import RepeatedValues, is_claim
+from {{ cookiecutter.package_name }}.core.rules import RuleBroken
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
@@ -124,6 +125,15 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
         for column in columns
     ]
     return problem(409, detail, errors=errors)
+
+
+async def rule_broken(request: Request, exc: Exception) -> JSONResponse:
+    """A business rule's refusal (an entity's rules.py), at the field it names."""
+    assert isinstance(exc, RuleBroken)
+    if exc.field is None:
+        return problem(exc.status, exc.detail)
+    loc = ["body", exc.field] if exc.index is None else ["body", exc.index, exc.field]
+    return problem(exc.status, exc.detail, errors=[{"loc": loc, "msg": exc.detail, "type": "rule"}])
 
 
 async def repeated_values(request: Request, exc: Exception) -> JSONResponse:
@@ -279,6 +289,7 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ParentsRefused, refused_reference)
     app.add_exception_handler(ChildrenRefused, refused_reference)
     app.add_exception_handler(RepeatedValues, repeated_values)
+    app.add_exception_handler(RuleBroken, rule_broken)
     app.add_exception_handler(DataError, data_error)
     for fault in (DBAPIError, PoolTimeoutError, OSError, TimeoutError, *{{ cookiecutter.database }}.DRIVER_ERRORS):
         app.add_exception_handler(fault, database_error)

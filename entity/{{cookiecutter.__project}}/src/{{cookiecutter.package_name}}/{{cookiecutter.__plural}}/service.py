@@ -29,7 +29,7 @@ from ..core.rows import (
     owned,
     visible,
 )
-from . import models
+from . import models, rules
 from .schemas import (
     {{ cls }}Create,
     {{ cls }}ListParams,
@@ -52,9 +52,10 @@ _EXISTS: Final = _GET.with_only_columns(_TABLE.c.id)
 
 
 def create_needs_transaction() -> bool:
-    """Whether a create needs a transaction around its INSERT: when soft-deleted parents are
-    looked for after it (`parents_checked`). Otherwise the INSERT is a transaction on its own."""
-    return parents_checked_after_write(_TABLE)
+    """Whether a create needs a transaction around its INSERT: when rules.py checks writes,
+    or when soft-deleted parents are looked for after it (`parents_checked`). Otherwise the
+    INSERT is a transaction on its own."""
+    return rules.check is not None or parents_checked_after_write(_TABLE)
 
 
 async def create(
@@ -67,6 +68,8 @@ async def create(
     column name (the schemas' aliases), as Core statements take them; claim columns take
     the caller's values."""
     values = [{**data.model_dump(by_alias=True), **owned(_TABLE, scope)}]
+    if rules.check is not None:
+        await rules.check(connection, values, None)
     async with parents_checked(connection, _TABLE, values, scope=scope):
         row = (await connection.execute(_INSERT, values)).one()
     return {{ cls }}Read.model_validate(row)
@@ -81,6 +84,8 @@ async def create_many(
     """Insert many rows in one batched statement; returned in request order."""
     values = [{**item.model_dump(by_alias=True), **owned(_TABLE, scope)} for item in items]
     check_unique_within(_TABLE, values)
+    if rules.check is not None:
+        await rules.check(connection, values, None)
     async with parents_checked(connection, _TABLE, values, scope=scope, bulk=True):
         result = await connection.execute(_INSERT, values)
     return [{{ cls }}Read.model_validate(row) for row in result]
@@ -147,6 +152,8 @@ async def update(
     statement = sa.update(models.{{ cls }}).where(*matched).values(values)
     if versions is not None:
         statement = statement.where(_TABLE.c.version.in_(versions))
+    if rules.check is not None:
+        await rules.check(connection, [changes], item_id)
     written = [changes]
     async with parents_checked(connection, _TABLE, written, scope=scope):
         row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
