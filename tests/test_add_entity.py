@@ -258,7 +258,7 @@ def test_make_entity_runs_as_the_readme_writes_it(project: Path) -> None:
     env = {"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     done = run(["make", "entity", f"TEMPLATE={TEMPLATE}", spec], cwd=project, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Added Review: 23 files" in done.stdout
+    assert "Added Review: 25 files" in done.stdout
     refused = run(["make", "entity", "TEMPLATE=/nowhere", spec], cwd=project, env=env)
     assert refused.returncode != 0
     assert "TEMPLATE must be a checkout of the template" in refused.stdout
