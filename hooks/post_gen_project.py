@@ -81,9 +81,13 @@ def answers(context: Mapping[str, object]) -> dict[str, object]:
     return {"cookiecutter": kept}
 
 
-def write_answers(project: Path, context: Mapping[str, object]) -> None:
-    """Record the answers in .cookiecutter.json, sorted, so regeneration diffs stay small."""
-    text = json.dumps(answers(context), indent=2, sort_keys=True) + "\n"
+def write_answers(
+    project: Path, context: Mapping[str, object], source: Mapping[str, str] | None = None
+) -> None:
+    """Record the answers in .cookiecutter.json, sorted, so regeneration diffs stay small;
+    with the template's origin (crudgen/template_source.py) for make entity and make field."""
+    recorded = {**answers(context), **({"_template_source": dict(source)} if source else {})}
+    text = json.dumps(recorded, indent=2, sort_keys=True) + "\n"
     (project / ".cookiecutter.json").write_text(text, encoding="utf-8")
 
 
@@ -136,12 +140,13 @@ def main(context: Mapping[str, object], template_root: str, *, quiet: bool = Fal
     unless quiet (cruft's own renders for an update or a diff, which nobody sees)."""
     sys.path.insert(0, template_root)
     from crudgen.entities import render_service
+    from crudgen.template_source import recorded
 
     project = Path.cwd()
     render_service(project, context)
     remove(project, paths_to_remove(context))
     write_env(project, context)
-    write_answers(project, context)
+    write_answers(project, context, recorded(context, template_root))
     note = init_git(project, context)
     if not quiet:
         print(next_steps(context) + (f"\n{note}" if note else ""))
