@@ -7,6 +7,7 @@ steps in `main` act on them. No network, no installs: generation stays fast and 
 
 import base64
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -120,13 +121,24 @@ def init_git(project: Path, context: Mapping[str, object]) -> str:
     return "Initialised a git repository with a first commit."
 
 
-def next_steps(context: Mapping[str, object]) -> str:
-    """The commands to run next, for the project just generated."""
+def path_from(shell: str | None, project: Path) -> str:
+    """How to reach the project from the shell's directory ($PWD: the hook runs in the
+    project, the user's shell did not move): `book-service`, or `../book-service` after
+    `cookiecutter -o ..`; its absolute path when that is shorter to read."""
+    if not shell:
+        return project.name
+    relative = os.path.relpath(project, shell)
+    return str(project) if relative.startswith(os.pardir + os.sep + os.pardir) else relative
+
+
+def next_steps(context: Mapping[str, object], where: str | None = None) -> str:
+    """The commands to run next, for the project just generated (at `where`, as the
+    user's shell reaches it)."""
     slug = context["project_slug"]
     return "\n".join(
         [
             f"Generated {slug}. Next:",
-            f"  cd {slug}",
+            f"  cd {where or slug}",
             "  make install     # uv sync: the service and its dev tools in .venv",
             "  make migrate     # create the database if missing, alembic upgrade head",
             "  make run         # http://127.0.0.1:8000/docs",
@@ -149,7 +161,8 @@ def main(context: Mapping[str, object], template_root: str, *, quiet: bool = Fal
     write_answers(project, context, recorded(context, template_root))
     note = init_git(project, context)
     if not quiet:
-        print(next_steps(context) + (f"\n{note}" if note else ""))
+        where = path_from(os.environ.get("PWD"), project)
+        print(next_steps(context, where) + (f"\n{note}" if note else ""))
     return 0
 
 

@@ -123,6 +123,21 @@ def test_post_gen_next_steps_name_the_project() -> None:
     assert [s.split()[1] for s in steps[2:]] == ["install", "migrate", "run", "test"]
 
 
+@pytest.mark.parametrize(
+    ("shell", "project", "shown"),
+    [
+        ("/src/cookiecutter-fastapi-crud", "/src/book-service", "../book-service"),
+        ("/src", "/src/book-service", "book-service"),
+        ("/home/me/a/b/c", "/tmp/out/book-service", "/tmp/out/book-service"),
+        (None, "/src/book-service", "book-service"),
+    ],
+)
+def test_next_steps_cd_from_the_users_shell(shell: str | None, project: str, shown: str) -> None:
+    assert post_gen_project.path_from(shell, Path(project)) == shown
+    steps = post_gen_project.next_steps(VALID, shown).splitlines()
+    assert steps[1] == f"  cd {shown}"
+
+
 def test_only_cruft_update_and_diff_renders_are_internal() -> None:
     """cruft's update and diff render through CRUFT_RENDERS (cruft create and cookiecutter
     do not): a call from a frame of that module is an internal render, any other is not."""

@@ -361,6 +361,8 @@ def test_readme_command_1_generates_and_serves(
         )
         assert process.poll() is None, f"command 1 exited {process.returncode}:\n{tail(log)}"
         assert live, f"nothing answered {base}/health/live in {SERVE_DEADLINE:.0f} s:\n{tail(log)}"
+        # The bake's next steps name the directory as the README's command enters it.
+        assert f"  cd {project_dir_name(commands[0])}\n" in log.read_text(), tail(log)
         anonymous = http_get(base + "/books")
         assert anonymous is not None, "GET /books: no answer"
         assert anonymous[0] == 401, f"GET /books without a token: {anonymous}"
