@@ -33,7 +33,6 @@ from crudgen.fields import (
     sort_literal,
 )
 from crudgen.imports import (
-    dunder_all,
     import_block,
     model_base,
     model_imports,
@@ -123,18 +122,6 @@ def router_imports(package: str, entities: list[Entity]) -> str:
     return import_block(package, *specs)
 
 
-def nested_list_imports(refs: list[dict[str, Any]], plural: str) -> list[str]:
-    """What a router's nested lists (/authors/{author_id}/books) import: the parent's model
-    (its table answers the 404), the parent id type and the existence check."""
-    nested = [ref for ref in refs if ref["nested"]]
-    specs = [".dependencies:ParentId", "..core.references:row_exists"] if nested else []
-    specs += ["..core.openapi:path_link"] if nested else []
-    for ref in nested:
-        module = "" if ref["target_plural"] == plural else f"..{ref['target_plural']}"
-        specs.append(f"{module}.models:{ref['target_class']}")
-    return specs
-
-
 def incoming_foreign_key(ref: dict[str, Any], table: str) -> tuple[Call, Call]:
     """(create, drop) of the foreign key an earlier table's nullable reference gets once
     its target table exists (inside `with op.batch_alter_table(...) as batch:`)."""
@@ -218,7 +205,6 @@ class CrudExtension(Extension):
             entities_head=entities_head,
             fields_of=fields_of,
             references_of=references_of,
-            nested_list_imports=nested_list_imports,
             incoming_foreign_key=incoming_foreign_key,
             reference_rows=reference_rows,
             parent_links=parent_links,
@@ -227,7 +213,6 @@ class CrudExtension(Extension):
             entity_fields=entity_fields,
             entity_claim=entity_claim,
             import_block=import_block,
-            dunder_all=dunder_all,
             model_imports=model_imports,
             model_base=model_base,
             qualified=qualified,

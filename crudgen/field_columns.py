@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crudgen.field_dsl import CLAIM_LENGTH, ON_DELETE, FieldBase, _py_str
+from crudgen.field_dsl import CLAIM_LENGTH, ON_DELETE, FieldBase, string_literal
 from crudgen.pyfmt import Arg, Call
 
 _SA_ARGS = {
@@ -53,7 +53,7 @@ class Column(FieldBase):
             return None
         if self.kind == "bool":
             return "sa.true()" if self.default == "true" else "sa.false()"
-        return _py_str(self.default)
+        return string_literal(self.default)
 
     @property
     def model_line(self) -> Call:

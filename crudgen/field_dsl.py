@@ -4,7 +4,6 @@ Python type, its filters, whether it sorts)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from crudgen.naming import attribute_name, table_name
@@ -15,14 +14,6 @@ JSON_SAFE = 2**53 - 1  # the largest integer every JSON client (IEEE doubles) re
 MAX_VARCHAR = 10_485_760  # PostgreSQL's limit for varchar(n)
 EXAMPLE = "title:str(200):unique, body:text?, price:decimal(10,2), status:enum(draft|published)"
 
-_TOKEN = re.compile(
-    r"""^(?P<name>[^:\s]+)\s*:\s*(?P<kind>[A-Za-z_][A-Za-z0-9_]*)\s*
-    (?:\((?P<args>[^()]*)\))?\s*(?P<nullable>\?)?\s*
-    (?P<mods>(?::\s*[A-Za-z_]*\s*)*)(?:=\s*(?P<default>.*?))?\s*$""",
-    re.VERBOSE,
-)
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
 MODIFIERS = ("unique", "index", "search", *("restrict", "cascade", "set_null"))
 
 
@@ -51,12 +42,12 @@ class Kind:
 _STR = ("eq", "contains")
 _RANGE = ("eq", "gte", "lte")
 # PostgreSQL text cannot hold NUL (0x00): refuse it at the edge (422), in every text input.
-_NO_NUL = r'pattern=r"^[^\x00]*$"'
+NO_NUL = r'pattern=r"^[^\x00]*$"'
 # \s differs between Rust (Pydantic) and ECMA (JSON Schema) regexes: spell out what is refused.
 _URL = r'pattern=r"^https?://[^\x00-\x20\x7f]+$"'
 KINDS: dict[str, Kind] = {
-    "str": Kind("str", "sa.String", "str", ("max_length={0}", _NO_NUL), _STR, True, "", 1, "{0}"),
-    "text": Kind("str", "sa.Text", "str", (_NO_NUL,), _STR, False, 'f"{name} {{i}}"'),
+    "str": Kind("str", "sa.String", "str", ("max_length={0}", NO_NUL), _STR, True, "", 1, "{0}"),
+    "text": Kind("str", "sa.Text", "str", (NO_NUL,), _STR, False, 'f"{name} {{i}}"'),
     "int": Kind("int", "sa.Integer", "int", (f"ge={-INT32}", f"le={INT32 - 1}"), _RANGE, True, "i",
                 body="Int32"),
     "bigint": Kind("int", "sa.BigInteger", "int", (f"ge={-JSON_SAFE}", f"le={JSON_SAFE}"), _RANGE,
@@ -92,9 +83,10 @@ REF_KINDS: dict[str, Kind] = {
 ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FieldBase:
-    """One parsed field: the DSL's facts, shared by every rendering."""
+    """One parsed field: the DSL's facts, shared by every rendering. Built by keyword only
+    (`Field(name="title", kind="str", args=("200",))`): most of its facts are flags."""
 
     name: str
     kind: str
@@ -182,5 +174,7 @@ def _constant(value: str) -> str:
     return value.upper() + ("_" if value in ("i", "l", "o") else "")
 
 
-def _py_str(text: str) -> str:
+def string_literal(text: str) -> str:
+    """A double-quoted Python string literal of a field's default, as the model and the
+    schemas spell it (pyfmt.python_string picks its quotes as ruff format does instead)."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -3,7 +3,7 @@ and in the list's query model."""
 
 from __future__ import annotations
 
-from crudgen.field_dsl import _NO_NUL, FieldBase, _py_str
+from crudgen.field_dsl import NO_NUL, FieldBase, string_literal
 from crudgen.naming import attribute_name
 from crudgen.pyfmt import LINE_LENGTH, Arg, Call
 
@@ -24,7 +24,7 @@ class Schema(FieldBase):
             return f'Decimal("{self.default}")'
         if self.kind in ("int", "bigint", "float"):
             return self.default
-        return _py_str(self.default)
+        return string_literal(self.default)
 
     @staticmethod
     def _attribute(
@@ -62,7 +62,7 @@ class Schema(FieldBase):
             if op == "contains":
                 limit = self.spec.contains_max
                 bound: tuple[str, ...] = (f"max_length={self._sub(limit)}",) if limit else ()
-                bound += (_NO_NUL,)
+                bound += (NO_NUL,)
                 lines.append(self._attribute(param, "str | None", "None", bound))
             else:
                 lines.append(self._attribute(param, f"{schema} | None", "None", constraints))

@@ -18,9 +18,6 @@ from dataclasses import dataclass, replace
 
 from crudgen.field_columns import Column
 from crudgen.field_dsl import (
-    _ENUM_VALUE,
-    _NAME,
-    _TOKEN,
     EXAMPLE,
     INT32,
     JSON_SAFE,
@@ -78,6 +75,17 @@ def imports_for(*codes: str) -> list[str]:
     bare = [re.sub(r'"(?:[^"\\]|\\.)*"', '""', code) for code in codes]  # names, not strings
     names = {name for code in bare for name in re.findall(r"[A-Za-z_]\w*", code)}
     return sorted({KNOWN_IMPORTS[name] for name in names if name in KNOWN_IMPORTS})
+
+
+# One item of the DSL: name:type[(args)][?][:modifier...][=default], before any check.
+_TOKEN = re.compile(
+    r"""^(?P<name>[^:\s]+)\s*:\s*(?P<kind>[A-Za-z_][A-Za-z0-9_]*)\s*
+    (?:\((?P<args>[^()]*)\))?\s*(?P<nullable>\?)?\s*
+    (?P<mods>(?::\s*[A-Za-z_]*\s*)*)(?:=\s*(?P<default>.*?))?\s*$""",
+    re.VERBOSE,
+)
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENUM_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _example_list() -> str:
@@ -187,18 +195,17 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
             raise FieldsError(f"modifier {mod!r} given twice; e.g. '{name}:{kind}:{mod}'")
     rules = [mod for mod in mods if mod in ON_DELETE]
     field = Field(
-        f"{name}_id" if kind == "ref" else name,
-        kind,
-        args,
-        bool(match["nullable"]),
-        "unique" in mods,
-        "index" in mods or kind == "ref",  # a reference is always indexed
-        None,
-        entity_class,
-        table,
+        name=f"{name}_id" if kind == "ref" else name,
+        kind=kind,
+        args=args,
+        nullable=bool(match["nullable"]),
+        unique="unique" in mods,
+        index="index" in mods or kind == "ref",  # a reference is always indexed
+        entity_class=entity_class,
+        table=table,
         on_delete=rules[0] if rules else "restrict",
         search="search" in mods,
-    )
+    )  # its default, checked against the field, comes last (_with_default)
     _check_rules(field, name, rules)
     _check_claim(field, mods, match["default"])
     _check_modifiers(field)

@@ -48,11 +48,6 @@ def _name_key(name: str) -> tuple[int, list[tuple[int, str]]]:
     return (1, _natural(bare)) if bare[:1].isupper() else (2, _natural(bare))
 
 
-def dunder_all(*names: str) -> str:
-    """`__all__ = [...]` in ruff's isort-style order (RUF022): CONSTANTS, Classes, the rest."""
-    return "__all__ = [" + ", ".join(f'"{n}"' for n in sorted(names, key=_name_key)) + "]"
-
-
 def import_block(first_party: str, *specs: str) -> str:
     """Return isort-ordered import lines for specs like "typing:Any" or "sqlalchemy as sa"."""
     plain: dict[int, set[str]] = {}

@@ -464,6 +464,13 @@ def spec_errors(ctx: Mapping[str, object]) -> list[str]:
     """Errors of the service as a whole: duplicate entities or tables, references to
     entities that are not declared, and cycles that no nullable reference breaks."""
     declared = _spec_entities(ctx)
+    return _duplicate_errors(declared) + _undeclared_errors(declared) + _cycle_errors(declared)
+
+
+def _duplicate_errors(declared: list[tuple[str, Entity]]) -> list[str]:
+    """Entities that take a class, table or package name already taken: the generated
+    modules, tables and routes of the two would overwrite each other. Each later
+    declaration is reported, naming the first name of the three it repeats."""
     errors: list[str] = []
     seen: set[tuple[str, str]] = set()
     for key, entity in declared:
@@ -473,6 +480,13 @@ def spec_errors(ctx: Mapping[str, object]) -> list[str]:
             rule = f"{taken[0][0]} {taken[0][1]!r} is declared twice"
             errors.append(_error(key, entity.name, rule, f"{entity.class_name}Item"))
         seen.update(names)
+    return errors
+
+
+def _undeclared_errors(declared: list[tuple[str, Entity]]) -> list[str]:
+    """References to an entity the service does not declare: their foreign key would
+    point at no table. The closest declared name is suggested (a typo, usually)."""
+    errors: list[str] = []
     classes = [entity.class_name for _, entity in declared]
     for key, entity in declared:
         for column, target, _ in references(entity):
@@ -483,26 +497,34 @@ def spec_errors(ctx: Mapping[str, object]) -> list[str]:
             rule = f"{column[:-3]!r} refers to {target!r}, which is not declared{hint}"
             example = f"{column[:-3]}:ref({close[0] if close else classes[0]})"
             errors.append(_error(key, entity.name, rule, example))
+    return errors
+
+
+def _cycle_errors(declared: list[tuple[str, Entity]]) -> list[str]:
+    """A cycle of required (not nullable) references: no row of it could be inserted
+    before the others. One cycle is reported, at a reference that '?' would break."""
     graph = {
         entity.class_name: [target for _, target, nullable in references(entity) if not nullable]
         for _, entity in declared
     }
-    if cycle := _cycle(graph):
-        column = next(  # in the declaration the graph kept (a name declared twice: the last)
-            c
-            for _, entity in reversed(declared)
-            if entity.class_name == cycle[0]
-            for c, target, _ in references(entity)
-            if target == cycle[1]
-        )
-        rule = (
-            "required references form a cycle "
-            + " -> ".join(cycle)
-            + ", so no row could be created first; make one of them nullable with '?'"
-        )
-        key = "fields" if cycle[0] == classes[0] else "more_entities"
-        errors.append(_error(key, cycle[0], rule, f"{column[:-3]}:ref({cycle[1]})?"))
-    return errors
+    cycle = _cycle(graph)
+    if not cycle:
+        return []
+    column = next(  # in the declaration the graph kept (a name declared twice: the last)
+        c
+        for _, entity in reversed(declared)
+        if entity.class_name == cycle[0]
+        for c, target, _ in references(entity)
+        if target == cycle[1]
+    )
+    rule = (
+        "required references form a cycle "
+        + " -> ".join(cycle)
+        + ", so no row could be created first; make one of them nullable with '?'"
+    )
+    first_class = declared[0][1].class_name
+    key = "fields" if cycle[0] == first_class else "more_entities"
+    return [_error(key, cycle[0], rule, f"{column[:-3]}:ref({cycle[1]})?")]
 
 
 def validate_context(ctx: Mapping[str, object]) -> list[str]:

@@ -129,14 +129,16 @@ def error(item: str, number: int, column: int, message: str) -> str:
 def test_parse_fields_type_returns_field(dsl: str, kind: str, args: tuple[str, ...]) -> None:
     name = dsl.split(":")[0]
     assert parse_fields(dsl, "Book", "book") == [
-        Field(name, kind, args, entity_class="Book", table="book")
+        Field(name=name, kind=kind, args=args, entity_class="Book", table="book")
     ]
 
 
 def test_parse_fields_defaults_entity_and_table() -> None:
     assert parse_fields("a:int, b:str(5)?") == [
-        Field("a", "int", (), False, False, False, None, "Entity", "entity"),
-        Field("b", "str", ("5",), True, False, False, None, "Entity", "entity"),
+        Field(name="a", kind="int", entity_class="Entity", table="entity"),
+        Field(
+            name="b", kind="str", args=("5",), nullable=True, entity_class="Entity", table="entity"
+        ),
     ]
 
 

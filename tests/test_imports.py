@@ -10,7 +10,6 @@ import pytest
 
 from crudgen.fields import EXAMPLE, parse_fields
 from crudgen.imports import (
-    dunder_all,
     import_block,
     model_base,
     model_imports,
@@ -360,20 +359,6 @@ def test_model_imports_on_sqlite_use_the_aware_and_exact_types() -> None:
     assert block.endswith(
         "from ..core.models import Base\nfrom ..core.sqlite import AwareDateTime, ScaledDecimal"
     )
-
-
-@pytest.mark.parametrize(
-    ("names", "expected"),
-    [
-        (("Base", "Book"), '__all__ = ["Base", "Book"]'),
-        (("Base", "Article"), '__all__ = ["Article", "Base"]'),
-        (("Base", "X9"), '__all__ = ["X9", "Base"]'),
-        (("Base", "A"), '__all__ = ["A", "Base"]'),
-        (("Base", "Item10", "Item9"), '__all__ = ["Base", "Item9", "Item10"]'),
-    ],
-)
-def test_dunder_all_is_in_ruffs_isort_order(names: tuple[str, ...], expected: str) -> None:
-    assert dunder_all(*names) == expected
 
 
 def test_model_of_class_base_imports_the_declarative_base_aliased() -> None:
