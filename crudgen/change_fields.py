@@ -51,7 +51,7 @@ from crudgen.entities import (
 from crudgen.fields import Field, parse_fields, split_items
 from crudgen.migration_ops import migration_text, shape
 from crudgen.rerender import MergeConflict, merge, rerender
-from crudgen.validate import DASH, _show, fields_errors, validate_context
+from crudgen.validate import DASH, fields_errors, show, validate_context
 
 USAGE = 'python -m crudgen.change_fields Book --add "isbn:str(13)?:unique" --drop pages'
 # The DSL names of the inputs, as `make field` spells them.
@@ -62,7 +62,7 @@ _DEFAULTS |= {"decimal": "=0", "bool": "=false"}
 
 def _error(key: str, value: object, rule: str, example: str) -> str:
     """One error line, as validate words them: `<input>: <value> — <rule>; e.g. <example>`."""
-    return f"{key}: {_show(value)}{DASH}{rule}; e.g. {example!r}"
+    return f"{key}: {show(value)}{DASH}{rule}; e.g. {example!r}"
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ _EMAIL = re.compile(
 )
 
 
-def _show(value: object) -> str:
+def show(value: object) -> str:
     """repr of a bad value, cut short so the error stays readable."""
     text = repr(value)
     return text if len(text) <= 100 else text[:97] + "..."
@@ -103,7 +103,7 @@ def _show(value: object) -> str:
 
 def _error(key: str, value: object, rule: str, example: str, alternative: str = "") -> str:
     """One error line: `<input>: <value> — <rule>; e.g. <example>`."""
-    return f"{key}: {_show(value)}{DASH}{rule}; e.g. {example!r}{alternative}"
+    return f"{key}: {show(value)}{DASH}{rule}; e.g. {example!r}{alternative}"
 
 
 def _text_errors(key: str, value: object) -> list[str]:
@@ -368,7 +368,7 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
             )
             better = item.replace(":search", "")
         if rule:
-            errors.append(f"fields: {_show(item)}{DASH}{rule}; e.g. {_show(better)}")
+            errors.append(f"fields: {show(item)}{DASH}{rule}; e.g. {show(better)}")
     return errors
 
 
@@ -397,7 +397,7 @@ def _length_errors(ctx: Mapping[str, object]) -> list[str]:
     size = len(longest.encode())
     if size <= PG_MAX_IDENTIFIER:
         return []
-    rule = f"derived name {_show(longest)} is {size} bytes, over PostgreSQL's 63-byte limit"
+    rule = f"derived name {show(longest)} is {size} bytes, over PostgreSQL's 63-byte limit"
     return [_error("entity_name", entity, rule + " (shorten the entity or field names)", "Book")]
 
 
