@@ -11,7 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 from starlette.convertors import register_url_convertor
 
+{% if cookiecutter.__refs -%}
 from ..core import openapi
+{% endif -%}
 from ..core.concurrency import NOT_MODIFIED, IfMatchDep, IfNoneMatchHeader, etag, not_modified
 from ..core.config import SettingsDep
 from ..core.database import DatabaseDep
@@ -46,15 +48,19 @@ from .service import Page
 router = APIRouter(tags=["{{ cookiecutter.__plural_path }}"], route_class=UniqueKeysRoute)
 # The {{ one }}_id of the item paths below: any one segment but "bulk" (IdConvertor).
 register_url_convertor(ID, IdConvertor())
+{%- if cookiecutter.__refs %}
 # The create of each parent, and the field its id goes in (OpenAPI links to the create).
 {{ collection("PARENTS: dict[str, str] = ", parent_links(cookiecutter.__refs), "{}")|layout }}
+{%- endif %}
 
 
 @router.post(
     "{{ collection_path }}",
     status_code=201,
     responses=problem_responses(400, 409, 413, 422),
+{%- if cookiecutter.__refs %}
     openapi_extra=openapi.body_links(PARENTS),
+{%- endif %}
 )
 async def create_{{ one }}(
     body: {{ cls }}Create,
