@@ -189,6 +189,13 @@ def service_entities(answers: Mapping[str, Any]) -> list[Entity]:
     return creation_order(declared_entities(answers))
 
 
+def has_parents(entity: Entity) -> bool:
+    """Whether a row of entity needs parent rows first: it has a reference that is not
+    nullable."""
+    fields = parse_fields(entity.fields, entity.class_name, entity.table)
+    return any(field.kind == "ref" and not field.nullable for field in fields)
+
+
 def reference_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, Any]]:
     """What the templates need of each reference: its column, rule and target."""
     by_class = {other.class_name: other for other in ordered}
@@ -215,6 +222,8 @@ def reference_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, A
                 "forward": ordered.index(target) > position,
                 # the nested list /authors/{author_id}/books, for a target referenced once
                 "nested": targets.count(target_class) == 1,
+                # a target row needs parent rows of its own first (its tests' add_parents)
+                "target_has_parents": has_parents(target),
             }
         )
     return context

@@ -1,9 +1,12 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set one = cookiecutter.__entity -%}
 {%- set required = cookiecutter.__refs|rejectattr("nullable")|list -%}
+{%- set enums = fields|selectattr("kind", "equalto", "enum")|list -%}
 """Request bodies and small helpers shared by the /{{ cookiecutter.__plural_path }} tests."""
 
+{% if required -%}
 from itertools import count
+{% endif -%}
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,6 +36,8 @@ MISSING_ID = "00000000-0000-4000-8000-000000000000"
 MISSING_ID = 2**53 - 1  # the largest id a client may send
 {%- endif %}
 
+{%- if required %}
+
 
 # The parent rows that payload() refers to, by column: made per test by add_parents(),
 # each from a payload number not used before (so their unique values never clash).
@@ -44,7 +49,9 @@ async def add_parents(client: AsyncClient, app: FastAPI) -> None:
     """Create, through the API, the parent rows payload() refers to (and theirs): one per
     reference, or six where the reference is unique (one-to-one)."""
 {%- for ref in required %}
+{%- if ref.target_has_parents %}
     await {{ ref.target_plural }}.add_parents(client, app)
+{%- endif %}
     rows = [await {{ ref.target_plural }}.create(client, app, next(SERIAL)) for _ in range({{ 6 if ref.unique else 1 }})]
     PARENTS["{{ ref.column }}"] = [row["id"] for row in rows]
 {%- endfor %}
@@ -54,12 +61,15 @@ def parent(column: str, i: int) -> Any:
     """The id of a parent row for payload(i): distinct i, distinct rows where there are."""
     ids = PARENTS[column]
     return ids[i % len(ids)]
+{%- endif %}
+{%- if enums %}
 
 
 def one_of(values: str, i: int) -> str:
     """One of the space-separated values, in turn as i grows."""
     options = values.split()
     return options[i % len(options)]
+{%- endif %}
 
 
 def payload(i: int = 0) -> dict[str, Any]:
