@@ -10,37 +10,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-{% set pkg = cookiecutter.package_name -%}
-{% set auth_imports = [pkg ~ ".core.docs:DOCS_PATHS", pkg ~ ".core.metrics:METRICS_PATH", pkg ~ ".core.oidc:TokenMiddleware", pkg ~ ".core.oidc:token_verifier"] if cookiecutter.auth == "oidc" else [] -%}
-{{ import_block(
-    pkg,
-    pkg ~ ":__version__",
-    pkg ~ ".core:health",
-    pkg ~ ".core:metrics",
-    pkg ~ ".core.config:Settings",
-    pkg ~ ".core.config:get_settings",
-    pkg ~ ".core." ~ cookiecutter.database ~ ":create_engine",
-    pkg ~ ".core.database:Database",
-    pkg ~ ".core.database:create_sessionmaker",
-    pkg ~ ".core.docs:OPENAPI_PATH",
-    pkg ~ ".core.docs:add_docs",
-    pkg ~ ".core.errors:add_error_handlers",
-    pkg ~ ".core.logs:RequestIdMiddleware",
-    pkg ~ ".core.limits:BodySizeLimitMiddleware",
-    pkg ~ ".core.logs:configure_logging",
-    pkg ~ ".core.metrics:MetricsMiddleware",
-    pkg ~ ".core.metrics:watch_pool",
-    pkg ~ ".core.openapi:add_links",
-    pkg ~ ".core.openapi:add_security_responses",
-    pkg ~ ".core.openapi:operation_id",
-    pkg ~ ".core.openapi:problems_as_sent",
-    pkg ~ ".core.tracing:TracingMiddleware",
-    pkg ~ ".core.tracing:trace_statements",
-    pkg ~ ".core.tracing:tracer_provider",
-    pkg ~ ".registry:ROUTERS",
-    pkg ~ ":custom",
-    *auth_imports,
-) }}
+from . import __version__, custom
+from .core import health, metrics
+from .core.config import Settings, get_settings
+from .core.database import Database, create_sessionmaker
+from .core.docs import {{ "DOCS_PATHS, " if cookiecutter.auth == "oidc" }}OPENAPI_PATH, add_docs
+from .core.errors import add_error_handlers
+from .core.limits import BodySizeLimitMiddleware
+from .core.logs import RequestIdMiddleware, configure_logging
+from .core.metrics import {{ "METRICS_PATH, " if cookiecutter.auth == "oidc" }}MetricsMiddleware, watch_pool
+{%- if cookiecutter.auth == "oidc" %}
+from .core.oidc import TokenMiddleware, token_verifier
+{%- endif %}
+from .core.openapi import add_links, add_security_responses, operation_id, problems_as_sent
+from .core.{{ cookiecutter.database }} import create_engine
+from .core.tracing import TracingMiddleware, trace_statements, tracer_provider
+from .registry import ROUTERS
 {%- if cookiecutter.auth == "none" %}
 
 logger = logging.getLogger(__name__)
