@@ -44,9 +44,9 @@ from crudgen.add_entity import (
 from crudgen.entities import (
     Entity,
     declared_entities,
+    entity_contexts,
     render_entity,
     revision_id,
-    service_entities,
 )
 from crudgen.fields import Field, parse_fields, split_items
 from crudgen.migration_ops import migration_text, shape
@@ -258,18 +258,10 @@ def edited_fields(
 
 
 def entity_context(answers: Mapping[str, Any], class_name: str) -> dict[str, Any]:
-    """The entity template's context for one entity, as a bake renders it (render_service:
-    creation order, the fault tests with the first table on PostgreSQL)."""
-    entities = service_entities(answers)
-    down_revision = None
-    for position, entity in enumerate(entities):
-        faults = position == 0 and answers["database"] == "postgresql"
-        context = entity.context(
-            answers, down_revision=down_revision, faults=faults, entities=entities
-        )
+    """The entity template's context for one entity, as a bake renders it."""
+    for entity, context in entity_contexts(answers):
         if entity.class_name == class_name:
             return context
-        down_revision = context["__revision"]
     raise KeyError(class_name)
 
 

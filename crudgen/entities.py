@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -280,8 +280,10 @@ def planned_files(project: Path, context: Mapping[str, Any]) -> list[Path]:
     return planned
 
 
-def render_service(project: Path, answers: Mapping[str, Any]) -> list[Entity]:
-    """Render every entity of a new service, each migration on top of the previous one."""
+def entity_contexts(answers: Mapping[str, Any]) -> Iterator[tuple[Entity, dict[str, Any]]]:
+    """Each entity of the service with the entity template's context for it, as a bake
+    renders it: creation order, each migration on top of the previous one, the fault tests
+    with the first table on PostgreSQL."""
     entities = service_entities(answers)
     down_revision = None
     for position, entity in enumerate(entities):
@@ -289,6 +291,14 @@ def render_service(project: Path, answers: Mapping[str, Any]) -> list[Entity]:
         context = entity.context(
             answers, down_revision=down_revision, faults=faults, entities=entities
         )
-        render_entity(project, context, overwrite=True)  # cookiecutter already asked
+        yield entity, context
         down_revision = context["__revision"]
-    return entities
+
+
+def render_service(project: Path, answers: Mapping[str, Any]) -> list[Entity]:
+    """Render every entity of a new service, each migration on top of the previous one."""
+    rendered = []
+    for entity, context in entity_contexts(answers):
+        render_entity(project, context, overwrite=True)  # cookiecutter already asked
+        rendered.append(entity)
+    return rendered

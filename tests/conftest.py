@@ -1,6 +1,7 @@
 """Bake projects once per session; each case is a set of answers a team might give."""
 
 import asyncio
+import hashlib
 import os
 import subprocess
 import sys
@@ -112,6 +113,37 @@ def run(
     """Run a command, capturing its output; never raises on a non-zero exit."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, check=False)
+
+
+def crudgen_command(
+    project: Path, module: str, *args: str, template: Path = TEMPLATE
+) -> tuple[int, str]:
+    """Run a day-2 command (crudgen.add_entity, crudgen.change_fields) in project as its
+    Makefile does; (exit code, stdout + stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(template)}
+    done = run([sys.executable, "-m", f"crudgen.{module}", *args], cwd=project, env=env)
+    return done.returncode, done.stdout + done.stderr
+
+
+def tree(project: Path) -> dict[str, str]:
+    """Every file of the project with its content hash."""
+    return {
+        str(path.relative_to(project)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts
+    }
+
+
+def assert_refused_unchanged(
+    project: Path, before: dict[str, str], code: int, output: str, error: str
+) -> None:
+    """A day-2 command refused: exit 1, the error among one-line errors, "Nothing was
+    changed." last, and every file as it was."""
+    assert code == 1, output
+    assert error in output
+    assert output.rstrip().endswith("Nothing was changed.")
+    assert all(line.startswith(("error: ", "Nothing")) for line in output.splitlines())
+    assert tree(project) == before
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,24 @@ on PostgreSQL a migration on top of the head that keeps every row."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from crudgen.add_entity import Refused, alembic_head, registry_text, schemathesis_text
-from tests.conftest import BIN, POSTGRES, TEMPLATE, bake, run, sql
+from tests.conftest import (
+    BIN,
+    POSTGRES,
+    TEMPLATE,
+    assert_refused_unchanged,
+    bake,
+    crudgen_command,
+    run,
+    sql,
+    tree,
+)
 
 REVIEW = "Review: stars:int, body:text?, book:ref(Book):cascade"
 # Files rendered from the answers as a whole: the README lists every entity, and these three
@@ -24,18 +32,7 @@ TEAM_NOTE = "\n## On call\n\nPage the book team; runbook in the wiki.\n"
 
 def add(project: Path, spec: str) -> tuple[int, str]:
     """Run the command in project as `make entity` does; (exit code, stdout + stderr)."""
-    env = {**os.environ, "PYTHONPATH": str(TEMPLATE)}
-    done = run([sys.executable, "-m", "crudgen.add_entity", spec], cwd=project, env=env)
-    return done.returncode, done.stdout + done.stderr
-
-
-def tree(project: Path) -> dict[str, str]:
-    """Every file of the project with its content hash."""
-    return {
-        str(path.relative_to(project)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(project.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    }
+    return crudgen_command(project, "add_entity", spec)
 
 
 @pytest.fixture
@@ -103,11 +100,7 @@ def test_writes_of_a_child_may_answer_422_in_the_fuzz_config() -> None:
 def test_a_refused_entity_changes_nothing(project: Path, spec: str, error: str) -> None:
     before = tree(project)
     code, output = add(project, spec)
-    assert code == 1, output
-    assert error in output
-    assert output.rstrip().endswith("Nothing was changed.")
-    assert all(line.startswith(("error: ", "Nothing")) for line in output.splitlines())
-    assert tree(project) == before
+    assert_refused_unchanged(project, before, code, output, error)
 
 
 def test_every_error_is_reported_at_once(project: Path) -> None:

@@ -6,13 +6,11 @@ database as a bake with the new spec creates it; the team's edits merged three-w
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import re
 import shutil
 import sqlite3
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,17 @@ import pytest
 
 from crudgen.change_fields import Request, edited_fields, nullable, with_fields
 from crudgen.entities import Entity, declared_entities
-from tests.conftest import BIN, POSTGRES, TEMPLATE, bake, run, sql
+from tests.conftest import (
+    BIN,
+    POSTGRES,
+    TEMPLATE,
+    assert_refused_unchanged,
+    bake,
+    crudgen_command,
+    run,
+    sql,
+    tree,
+)
 
 BOOK = "title:str(200):unique, author:str(120):index, pages:int?, published_on:date?"
 ANSWERS = {"database": "postgresql", "soft_delete": False, "id_type": "uuid"}
@@ -35,18 +43,7 @@ TEAM_HELPER = (
 
 def change(project: Path, *args: str, template: Path = TEMPLATE) -> tuple[int, str]:
     """Run the command in project as `make field` does; (exit code, stdout + stderr)."""
-    env = {**os.environ, "PYTHONPATH": str(template)}
-    done = run([sys.executable, "-m", "crudgen.change_fields", *args], cwd=project, env=env)
-    return done.returncode, done.stdout + done.stderr
-
-
-def tree(project: Path) -> dict[str, str]:
-    """Every file of the project with its content hash."""
-    return {
-        str(path.relative_to(project)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(project.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts
-    }
+    return crudgen_command(project, "change_fields", *args, template=template)
 
 
 def recorded(project: Path) -> dict[str, object]:
@@ -168,11 +165,7 @@ def test_a_change_rows_would_not_survive_is_one_line_naming_input_value_and_exam
 def test_a_refused_change_changes_nothing(project: Path, args: list[str], error: str) -> None:
     before = tree(project)
     code, output = change(project, *args)
-    assert code == 1, output
-    assert error in output
-    assert output.rstrip().endswith("Nothing was changed.")
-    assert all(line.startswith(("error: ", "Nothing")) for line in output.splitlines())
-    assert tree(project) == before
+    assert_refused_unchanged(project, before, code, output, error)
 
 
 def test_every_error_is_reported_at_once(project: Path) -> None:
