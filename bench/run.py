@@ -300,10 +300,41 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+# --- loopback servers of the bench's own -------------------------------------------------
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing (the report is the output)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class LoopbackServer:
+    """An HTTP server of the bench's own on a free loopback port, serving in a thread."""
+
+    def __init__(self) -> None:
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
 # --- identity ---------------------------------------------------------------------------
 
 
-class IdentityProvider:
+class IdentityProvider(LoopbackServer):
     """The OpenID provider of the auth=oidc targets: its configuration and key set (an RSA
     and a P-256 key) served over HTTP on loopback, and a token per key with every scope."""
 
@@ -314,12 +345,11 @@ class IdentityProvider:
             "rsa": rsa.generate_private_key(public_exponent=65537, key_size=2048),
             "ec": ec.generate_private_key(ec.SECP256R1()),
         }
-        self.server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     @property
     def issuer(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.url
 
     def algorithm(self, kid: str) -> str:
         return "RS256" if kid == "rsa" else "ES256"
@@ -357,7 +387,7 @@ class IdentityProvider:
     def start(self) -> None:
         provider = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     body = {"issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/jwks"}
@@ -370,38 +400,28 @@ class IdentityProvider:
                 self.end_headers()
                 self.wfile.write(content)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        self.serve(Handler)
 
 
-class TraceSink:
+class TraceSink(LoopbackServer):
     """A tiny OTLP/HTTP receiver on loopback: 200 and an empty ExportTraceServiceResponse to
     every POST (/v1/traces), counting the exports and their bytes. The traced arm's
     OTEL_EXPORTER_OTLP_ENDPOINT points here, so its spans are built, encoded and sent."""
 
     def __init__(self) -> None:
-        self.server: ThreadingHTTPServer | None = None
+        super().__init__()
         self.exports = 0
         self.bytes = 0
         self._lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.url
 
     def start(self) -> None:
         sink = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the exporter's session expects
 
             def do_POST(self) -> None:
@@ -415,16 +435,7 @@ class TraceSink:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        self.serve(Handler)
 
 
 # --- database ---------------------------------------------------------------------------
