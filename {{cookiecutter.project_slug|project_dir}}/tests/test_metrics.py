@@ -122,6 +122,11 @@ def test_several_workers_report_one_sum(tmp_path: Path, database_url: str) -> No
     with log.open("wb") as output:
         server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    live = {"method": "GET", "route": "/health/live", "status": "200"}
+
+    def count(text: str) -> float:
+        return value(parse(text), "http_requests_total", **live)
+
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -137,10 +142,16 @@ def test_several_workers_report_one_sum(tmp_path: Path, database_url: str) -> No
         with httpx.Client(base_url=base, timeout=5) as client:
             for _ in range(requests):  # each on a new connection, so both workers serve some
                 assert httpx.get(f"{base}/health/live", timeout=5).status_code == 200
-            scrapes = [parse(client.get("/metrics").text) for _ in range(6)]
-        live = {"method": "GET", "route": "/health/live", "status": "200"}
-        counts = {value(samples, "http_requests_total", **live) for samples in scrapes}
-        assert counts == {requests + 1}, counts  # and the readiness wait's first probe
+            expected = requests + 1  # and the readiness wait's first probe
+            # A request is counted once its response is sent, so the client may read the
+            # last response a moment before its worker counts it: wait for the count first.
+            settle = time.monotonic() + 5
+            while count(client.get("/metrics").text) < expected:
+                assert time.monotonic() < settle, "the count never reached every request"
+                time.sleep(0.05)
+            scrapes = [client.get("/metrics").text for _ in range(6)]
+        counts = {count(text) for text in scrapes}
+        assert counts == {expected}, counts
     finally:
         server.terminate()
         server.wait(timeout=30)
