@@ -144,7 +144,7 @@ def nullable(item: str) -> str:
 
 def _add_rules(new: Field, item: str) -> list[str]:
     """Why a table with rows cannot take this column, or nothing."""
-    if new.kind in ("ref", "claim"):
+    if new.kind in ("ref", "claim", "many"):
         return []  # _reach_rules says so
     if not new.nullable and new.default is None:
         rule = "a column added to a table with rows needs '?' or a default for them"
@@ -185,13 +185,13 @@ def _alter_rules(old: Field, new: Field, old_item: str, item: str) -> list[str]:
 
 
 def _reach_rules(key: str, item: str, fields: list[Field]) -> list[str]:
-    """References and claims change other entities' files (nested routes, the fuzz
+    """References, links and claims change other entities' files (nested routes, the fuzz
     configuration, ownership tests): out of this command's reach."""
-    if not any(f.kind in ("ref", "claim") for f in fields):
+    if not any(f.kind in ("ref", "claim", "many") for f in fields):
         return []
     rule = (
-        "references and claims are not changed by this command (other entities' files "
-        "depend on them); change the models and run make revision"
+        "references, many fields and claims are not changed by this command (other "
+        "entities' files depend on them); change the models and run make revision"
     )
     return [_error(key, item, rule, "isbn:str(13)?")]
 

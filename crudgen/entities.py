@@ -29,6 +29,7 @@ OPTIONAL_FILES = (
     ("tests/{plural}/test_faults.py", lambda ctx: ctx["__faults"]),
     ("tests/{plural}/conftest.py", lambda ctx: any(not r["nullable"] for r in ctx["__refs"])),
     ("tests/{plural}/test_references.py", lambda ctx: bool(ctx["__refs"])),
+    ("tests/{plural}/test_links.py", lambda ctx: bool(ctx["__links"])),
     ("tests/{plural}/test_ownership.py", lambda ctx: has_claim(ctx)),
 )
 
@@ -80,8 +81,9 @@ class Entity:
 
     @property
     def has_references(self) -> bool:
-        """Whether any field of the entity references an entity."""
-        return bool(references(self))
+        """Whether any field of the entity references or links to an entity (its writes may
+        name rows that do not exist)."""
+        return bool(references(self) or links(self))
 
     def revision(self, package: str) -> str:
         """The id of the migration that creates this entity's table."""
@@ -101,6 +103,7 @@ class Entity:
         ordered = entities or [self]
         return {
             "__refs": reference_context(self, ordered),
+            "__links": link_context(self, ordered),
             "__incoming": incoming_context(self, ordered),
             **{key: answers[key] for key in PROJECT_KEYS},
             "entity_name": self.name,
@@ -160,9 +163,19 @@ def references(entity: Entity) -> list[tuple[str, str, bool]]:
     return [(f.name, naming.pascal(f.target), f.nullable) for f in fields if f.kind == "ref"]
 
 
+def links(entity: Entity) -> list[tuple[str, str]]:
+    """(field name, target entity's class name) of each many field of the entity."""
+    try:
+        fields = parse_fields(entity.fields, entity.class_name, entity.table)
+    except FieldsError:
+        return []
+    return [(f.name, naming.pascal(f.target)) for f in fields if f.kind == "many"]
+
+
 def creation_order(entities: list[Entity]) -> list[Entity]:
-    """Parents before children, by required references, declared order otherwise; a cycle
-    of required references (which validation refuses) keeps the remaining order."""
+    """Parents before children, by required references and by many fields (a join table
+    needs both its tables), declared order otherwise; a cycle of those (which validation
+    refuses) keeps the remaining order."""
     by_class = {entity.class_name: entity for entity in entities}
     placed: list[Entity] = []
     waiting = list(entities)
@@ -173,7 +186,10 @@ def creation_order(entities: list[Entity]) -> list[Entity]:
             or target == entity.class_name
             or target not in by_class
             or by_class[target] in placed
-            for _, target, nullable in references(entity)
+            for _, target, nullable in [
+                *references(entity),
+                *((name, target, False) for name, target in links(entity)),
+            ]
         )
 
     while waiting:
@@ -202,6 +218,7 @@ def reference_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, A
     fields = parse_fields(entity.fields, entity.class_name, entity.table)
     refs = [field for field in fields if field.kind == "ref"]
     targets = [naming.pascal(field.target) for field in refs]
+    linked = {naming.pascal(field.target) for field in fields if field.kind == "many"}
     position = ordered.index(entity) if entity in ordered else len(ordered)
     context = []
     for field, target_class in zip(refs, targets, strict=True):
@@ -221,9 +238,38 @@ def reference_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, A
                 # a nullable reference to a table created later: its FK comes with that table
                 "forward": ordered.index(target) > position,
                 # the nested list /authors/{author_id}/books, for a target referenced once
-                "nested": targets.count(target_class) == 1,
+                # (and not linked: /tags/{tag_id}/books lists the links then)
+                "nested": targets.count(target_class) == 1 and target_class not in linked,
                 # a target row needs parent rows of its own first (its tests' add_parents)
                 "target_has_parents": has_parents(target),
+            }
+        )
+    return context
+
+
+def link_context(entity: Entity, ordered: list[Entity]) -> list[dict[str, Any]]:
+    """What the templates need of each many field: its join table, whose two columns name
+    this entity's row and the linked row, and its target."""
+    by_class = {other.class_name: other for other in ordered}
+    fields = parse_fields(entity.fields, entity.class_name, entity.table)
+    context = []
+    for field in fields:
+        if field.kind != "many":
+            continue
+        target = by_class[naming.pascal(field.target)]
+        context.append(
+            {
+                "name": field.name,  # tags
+                "link": field.link,  # tag
+                "attribute": f"{field.link}_ids",  # in the item's bodies
+                "table": f"{entity.table}_{field.name}",  # book_tags
+                "owner_column": f"{entity.snake}_id",  # book_id
+                "target_column": f"{field.link}_id",  # tag_id
+                "target_class": target.class_name,
+                "target": target.snake,
+                "target_plural": target.plural,
+                "target_path": target.plural_path,
+                "target_table": target.table,
             }
         )
     return context

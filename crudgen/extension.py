@@ -39,7 +39,7 @@ from crudgen.imports import (
     qualified,
     schema_imports,
 )
-from crudgen.pyfmt import Call, collection, layout, python_list, python_string
+from crudgen.pyfmt import Arg, Call, collection, layout, python_list, python_string
 
 # cruft update and cruft diff render the template through this module, into temporary
 # directories they only diff (an update renders twice: the recorded commit and the new one).
@@ -69,8 +69,9 @@ def cruft_internal_render() -> bool:
 
 
 def entity_fields(context: Mapping[str, Any]) -> list[Field]:
-    """The parsed fields of the entity that requests send, rendered for the chosen database
-    and options (a claim field is the server's: `entity_claim`); a reference to a table
+    """The parsed columns of the entity that requests send, rendered for the chosen database
+    and options (a claim field is the server's: `entity_claim`; many fields are join
+    tables: `__links`); a reference to a table
     created later gets its foreign key by ALTER (use_alter)."""
     fields = _parse(str(context["fields"]), context["__entity_class"], context["__table"], context)
     forward = {ref["column"] for ref in context.get("__refs", []) if ref["forward"]}
@@ -78,7 +79,7 @@ def entity_fields(context: Mapping[str, Any]) -> list[Field]:
     return [
         replace(field, use_alter=field.name in forward, scope=scope)
         for field in fields
-        if field.kind != "claim"
+        if field.kind not in ("claim", "many")  # a many field's links: context["__links"]
     ]
 
 
@@ -132,6 +133,112 @@ def incoming_foreign_key(ref: dict[str, Any], table: str) -> tuple[Call, Call]:
         (name, f'"{table}"', f'["{ref["column"]}"]', '["id"]', f'ondelete="{rule}"'),
     )
     return create, Call("batch.drop_constraint", (name, 'type_="foreignkey"'))
+
+
+def _link_column_type(id_type: str) -> str:
+    """The type of a join table's columns: the ids' own, as a reference takes it."""
+    return "sa.Uuid()" if id_type == "uuid" else "sa.BigInteger()"
+
+
+def link_model(link: dict[str, Any], owner_table: str, id_type: str) -> Call:
+    """`<join table> = sa.Table(...)` of a many field, for the owner's models.py: two
+    cascading foreign keys making the primary key (owner first), an index the other way,
+    and `info` naming the owner's and the target's columns (core/links.py)."""
+    kind = _link_column_type(id_type)
+    owner, target = link["owner_column"], link["target_column"]
+    columns = [
+        (owner, owner_table),
+        (target, link["target_table"]),
+    ]
+    args: list[Arg] = [f'"{link["table"]}"', "Base.metadata"]
+    for column, table in columns:
+        key = Call("sa.ForeignKey", (f'"{table}.id"', 'ondelete="CASCADE"'))
+        args.append(Call("sa.Column", (f'"{column}"', kind, key, "primary_key=True")))
+    args.append(Call("sa.Index", (f'"ix_{link["table"]}_{target}"', f'"{target}"', f'"{owner}"')))
+    args.append(f'info={{"link": ("{owner}", "{target}")}}')
+    return Call(f"{link['table']} = sa.Table", tuple(args))
+
+
+def link_migration(link: dict[str, Any], owner_table: str, id_type: str) -> tuple[Call, Call]:
+    """(create_table, create_index) of a many field's join table, as autogenerate writes
+    them for link_model."""
+    kind = _link_column_type(id_type)
+    table, owner, target = link["table"], link["owner_column"], link["target_column"]
+    args: list[Arg] = [f'"{table}"']
+    args += [Call("sa.Column", (f'"{name}"', kind, "nullable=False")) for name in (owner, target)]
+    primary = (f'"{owner}"', f'"{target}"', f'name=op.f("pk_{table}")')
+    args.append(Call("sa.PrimaryKeyConstraint", primary))
+    for column, referred in ((owner, owner_table), (target, link["target_table"])):
+        name = f'name=op.f("fk_{table}_{column}_{referred}")'
+        key = (f'["{column}"]', f'["{referred}.id"]', name, 'ondelete="CASCADE"')
+        args.append(Call("sa.ForeignKeyConstraint", key))
+    index = Call(
+        "op.create_index",
+        (f'op.f("ix_{table}_{target}")', f'"{table}"', f'["{target}", "{owner}"]', "unique=False"),
+    )
+    return Call("op.create_table", tuple(args)), index
+
+
+def link_drops(link: dict[str, Any]) -> tuple[Call, str]:
+    """(drop_index, drop_table) of a many field's join table, for the downgrade."""
+    table, target = link["table"], link["target_column"]
+    index = Call("op.drop_index", (f'op.f("ix_{table}_{target}")', f'table_name="{table}"'))
+    return index, f'op.drop_table("{table}")'
+
+
+def link_rows(links: list[dict[str, Any]]) -> list[str]:
+    """The service's _LINKS rows: `("tag_ids", models.book_tags)` for each many field."""
+    return [f'("{link["attribute"]}", models.{link["table"]})' for link in links]
+
+
+def _link_key(link: dict[str, Any], id_type: str) -> Field:
+    """A many field's one-link filter (`tag_id`), typed as a reference to its target is."""
+    return Field(
+        name=link["target_column"], kind="ref", args=(link["target_class"],), id_type=id_type
+    )
+
+
+def link_schema_line(link: dict[str, Any], mode: str, id_type: str) -> Arg:
+    """A many field's attribute (`tag_ids`) in the Create ("create"), Update ("update") or
+    Read ("read") schema: a list of ids, empty by default, at most MAX_LINKS long."""
+    name = link["attribute"]
+    if mode == "read":
+        return f"{name}: list[{'UUID' if id_type == 'uuid' else 'int'}]"
+    item = "UuidText" if id_type == "uuid" else "JsonSafeInt"
+    if mode == "update":
+        return Call(
+            f"{name}: list[{item}] | MISSING = Field", ("default=MISSING", "max_length=MAX_LINKS")
+        )
+    return Call(f"{name}: list[{item}] = Field", ("default_factory=list", "max_length=MAX_LINKS"))
+
+
+def link_filter_line(link: dict[str, Any], id_type: str) -> Arg:
+    """The list's `?tag_id=` parameter of a many field: the rows linked to that id."""
+    (line,) = _link_key(link, id_type).filter_lines
+    return line
+
+
+def schema_lines(links: list[dict[str, Any]], id_type: str) -> list[Arg]:
+    """Every line the many fields add to schemas.py, for its imports."""
+    modes = ("create", "update", "read")
+    lines = [link_schema_line(link, mode, id_type) for link in links for mode in modes]
+    return lines + [link_filter_line(link, id_type) for link in links]
+
+
+def link_test_rows(links: list[dict[str, Any]], one: str, plural: str) -> list[Call]:
+    """test_links' LINKS rows: (attribute, the linked entity's test helpers, the list of the
+    rows linked to one of them, its parameter, the list of one row's linked ones)."""
+    rows = []
+    for link in links:
+        row = (
+            f'"{link["attribute"]}"',
+            link["target_plural"],
+            f'"list_{plural}_with_{link["link"]}"',
+            f'"{link["target_column"]}"',
+            f'"list_{one}_{link["name"]}"',
+        )
+        rows.append(collection("", row, "()"))
+    return rows
 
 
 def reference_rows(refs: list[dict[str, Any]], plural: str) -> list[Call]:
@@ -207,6 +314,15 @@ class CrudExtension(Extension):
             references_of=references_of,
             incoming_foreign_key=incoming_foreign_key,
             reference_rows=reference_rows,
+            link_model=link_model,
+            link_rows=link_rows,
+            link_test_rows=link_test_rows,
+            link_schema_line=link_schema_line,
+            link_filter_line=link_filter_line,
+            schema_lines=schema_lines,
+            link_migration=link_migration,
+            link_drops=link_drops,
+            call=lambda head, *args: Call(head, args),
             parent_links=parent_links,
             template_root=template_root,
             cruft_internal_render=cruft_internal_render,

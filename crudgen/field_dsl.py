@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crudgen.naming import attribute_name, table_name
+from crudgen.naming import attribute_name, singular, table_name
 
 INT32 = 2**31
 INT64 = 2**63
@@ -70,6 +70,8 @@ KINDS: dict[str, Kind] = {
     "enum": Kind("{enum}", "sa.Enum", "{enum}", (), ("eq",), False, "", -1),
     # a reference: the column `<name>_id` takes the target's id type (REF_KINDS)
     "ref": Kind("", "", "", (), ("eq",), False, "", 1),
+    # a many-to-many link (`tags:many(Tag)`): no column here; a join table holds the links
+    "many": Kind("", "", "", (), (), False, "", 1),
     # a token claim (`owner:claim(sub)`): filled by the server, never sent; it scopes the rows
     "claim": Kind("str", "sa.String", "str", (), (), False, "", 1),
 }  # fmt: skip
@@ -112,8 +114,15 @@ class FieldBase:
 
     @property
     def target(self) -> str:
-        """The entity a reference points at, as written (`Author`); "" for other kinds."""
-        return self.args[0] if self.kind == "ref" else ""
+        """The entity a reference or a link points at, as written (`Author`); "" for other
+        kinds."""
+        return self.args[0] if self.kind in ("ref", "many") else ""
+
+    @property
+    def link(self) -> str:
+        """What one link of a many field is called (`tag` of `tags:many(Tag)`): its body
+        attribute is `tag_ids`, its list filter `tag_id`; "" for other kinds."""
+        return singular(self.name) if self.kind == "many" else ""
 
     @property
     def claim(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from crudgen.field_columns import Column
@@ -31,6 +31,7 @@ from crudgen.field_dsl import (
 )
 from crudgen.field_examples import Examples
 from crudgen.field_schemas import Schema
+from crudgen.naming import singular
 from crudgen.pyfmt import Call
 
 __all__ = [
@@ -180,8 +181,8 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
     if kind not in KINDS:
         raise FieldsError(_unknown_kind(name, kind))
     raw_args = match["args"]
-    if kind == "ref":
-        args = _parse_ref(name, raw_args)
+    if kind in ("ref", "many"):
+        args = _parse_ref(name, raw_args, kind)
     elif kind == "claim":
         args = _parse_claim(name, raw_args)
     else:
@@ -206,6 +207,7 @@ def _parse_item(item: str, entity_class: str, table: str) -> Field:
         on_delete=rules[0] if rules else "restrict",
         search="search" in mods,
     )  # its default, checked against the field, comes last (_with_default)
+    _check_many(field, mods, match["default"])
     _check_rules(field, name, rules)
     _check_claim(field, mods, match["default"])
     _check_modifiers(field)
@@ -245,12 +247,19 @@ def _parse_args(name: str, kind: str, raw: str | None) -> tuple[str, ...]:
 _REF_TARGET = re.compile(r"^[A-Za-z][A-Za-z0-9_ ]*$")
 
 
-def _parse_ref(name: str, raw: str | None) -> tuple[str, ...]:
-    """`ref(Author)`: the target entity, by its name as declared."""
+def _parse_ref(name: str, raw: str | None, kind: str = "ref") -> tuple[str, ...]:
+    """`ref(Author)` or `many(Tag)`: the target entity, by its name as declared."""
     target = (raw or "").strip()
     if not _REF_TARGET.match(target):
-        raise FieldsError(f"ref needs the entity it points at; e.g. '{name}:ref(Author)'")
-    if name.endswith("_id"):
+        example = "ref(Author)" if kind == "ref" else "many(Tag)"
+        raise FieldsError(f"{kind} needs the entity it points at; e.g. '{name}:{example}'")
+    if kind == "many" and name.endswith(("_id", "_ids")):
+        bare = name.rpartition("_")[0]
+        raise FieldsError(
+            f"a many field named {name!r} would be sent as {singular(name) + '_ids'!r}: name it "
+            f"after what it links to; e.g. '{bare}s:many({target})'"
+        )
+    if kind == "ref" and name.endswith("_id"):
         bare = name.removesuffix("_id")
         raise FieldsError(
             f"a reference named {name!r} would be stored as {name + '_id'!r}: name it after "
@@ -281,6 +290,16 @@ def _check_claim(field: Field, mods: list[str], default: str | None) -> None:
         raise FieldsError(
             "a claim field is filled from the caller's token: it takes no '?', modifier or "
             f"default (its list indexes start with it); e.g. '{field.name}:claim({field.claim})'"
+        )
+
+
+def _check_many(field: Field, mods: list[str], default: str | None) -> None:
+    """A many field is a set of links, empty when none is sent: no '?', modifier or
+    default (its join table is indexed both ways)."""
+    if field.kind == "many" and (field.nullable or mods or default is not None):
+        raise FieldsError(
+            "a many field is a set of links, empty by default and indexed both ways: it takes "
+            f"no '?', modifier or default; e.g. '{field.name}:many({field.target})'"
         )
 
 
@@ -474,9 +493,16 @@ def migration_sort_indexes(
     return pairs
 
 
-def filter_rows(fields: list[Field]) -> list[str]:
-    """`("query parameter", "column", "operator")` for every list filter of the fields."""
-    return [f'("{param}", "{f.name}", "{op}")' for f in fields for param, op in f.filters]
+def filter_rows(fields: list[Field], links: Sequence[Mapping[str, str]] = ()) -> list[str]:
+    """`("query parameter", "column", "operator")` for every list filter of the fields, then
+    `("tag_id", "<join table>.<owner column>", "linked")` for each many field (links: the
+    entity's link context)."""
+    rows = [f'("{param}", "{f.name}", "{op}")' for f in fields for param, op in f.filters]
+    rows += [
+        f'("{link["target_column"]}", "{link["table"]}.{link["owner_column"]}", "linked")'
+        for link in links
+    ]
+    return rows
 
 
 def bad_filter_rows(fields: list[Field]) -> list[str]:

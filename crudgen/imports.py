@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
 from crudgen.fields import KNOWN_IMPORTS, Field, imports_for
-from crudgen.pyfmt import Call, layout
+from crudgen.pyfmt import Arg, Call, layout
 
 
 def _section(module: str, first_party: str) -> int:
@@ -121,9 +122,14 @@ def qualified(line: Call, class_name: str) -> Call:
 
 
 def schema_imports(
-    fields: list[Field], package: str, plural: str, id_type: str, pagination: str = "cursor"
+    fields: list[Field],
+    package: str,
+    plural: str,
+    id_type: str,
+    pagination: str = "cursor",
+    links: Sequence[Arg] = (),
 ) -> str:
-    """Import block of `<plural>/schemas.py`."""
+    """Import block of `<plural>/schemas.py`; links: the lines its many fields add."""
     specs = ["datetime:datetime", "typing:Literal", "pydantic:BaseModel", "pydantic:ConfigDict"]
     specs += ["pydantic:Field", "..core.pagination:DEFAULT_LIMIT"]
     specs += ["..core.pagination:MAX_LIMIT"]
@@ -138,4 +144,8 @@ def schema_imports(
     specs += [f"..core.schemas:{shared[kind]}" for kind in kinds if kind in shared]
     lines = [layout(f.schema_line(mode)) for f in fields for mode in ("create", "update", "read")]
     lines += [layout(line) for f in fields for line in f.filter_lines]
+    if links:
+        lines += [layout(line) for line in links]
+        specs += ["..core.links:MAX_LINKS", "pydantic:MISSING"]
+        specs += ["..core.schemas:" + ("UuidText" if id_type == "uuid" else "JsonSafeInt")]
     return import_block(package, *specs, *imports_for(*lines))

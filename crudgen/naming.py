@@ -126,6 +126,19 @@ def pluralize(word: str) -> str:
     return f"{head}_{_plural_word(last)}" if head else _plural_word(last)
 
 
+def singular(word: str) -> str:
+    """The singular of a snake_case plural field name, by its ending only: 'tags' gives
+    'tag', 'categories' 'category', 'boxes' 'box'; a name that reads as no plural stays as
+    it is ('related', 'staff')."""
+    if word.endswith("ies") and len(word) > 3:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 1:
+        return word[:-1]
+    return word
+
+
 def table_name(entity: str) -> str:
     """Table of an entity: its singular snake form, or the plural when that is SQL reserved.
 

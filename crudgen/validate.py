@@ -16,6 +16,7 @@ from pathlib import Path
 from crudgen.entities import (
     ENTITIES_EXAMPLE,
     Entity,
+    links,
     parse_declaration,
     references,
     split_declarations,
@@ -296,6 +297,22 @@ def _field_rule(field: Field, filters: Mapping[str, str]) -> str | None:
     return None
 
 
+def _many_rule(field: Field, owner: str, filters: Mapping[str, str]) -> str | None:
+    """Why a many field's names could not be served, or None: its join table names the two
+    rows `<owner>_id` and `<link>_id`, and its body and filter names are its own."""
+    if field.link == owner:
+        return (
+            f"its join table would name both rows {owner + '_id'!r}: name the field after the "
+            "relation"
+        )
+    for name in (f"{field.link}_id", f"{field.link}_ids"):
+        if filters.get(name) != field.name:
+            return f"{name!r} is taken by field {filters[name]!r}"
+        if name in SERVER_COLUMNS or name in LIST_PARAMETERS:
+            return f"{name!r} is a name the service uses itself"
+    return None
+
+
 def _enum_length_rule(enum_class: str, name: str) -> str | None:
     """An enum's class name plus its field name must fit its model line in 100 columns."""
     size = len(enum_class) + len(name)
@@ -336,10 +353,19 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
         for param, _ in field.filters
         if param != field.name
     }
+    # a many field's names in the API: `tag_ids` in bodies, the list filter `?tag_id=`
+    filters |= {
+        f"{field.link}{suffix}": field.name
+        for _, field in parsed
+        if field.kind == "many"
+        for suffix in ("_id", "_ids")
+    }
     seen: set[str] = set()
     attributes: dict[str, str] = {}
     for item, field in parsed:
         rule = _field_rule(field, filters)
+        many_rule = _many_rule(field, owner, filters) if field.kind == "many" else None
+        rule = rule or many_rule
         if rule is None and field.name in seen:
             rule = f"duplicate field name {field.name!r}"
         elif rule is None and attributes.get(field.attr, field.name) != field.name:
@@ -347,9 +373,10 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
             rule = f"{field.name!r} and {other!r} would share the Python attribute {field.attr!r}"
         seen.add(field.name)
         attributes.setdefault(field.attr, field.name)
-        renamed = f"{owner}_{field.name}"
-        if len(field.name) > MAX_LENGTH["field"]:
-            renamed = field.name[: MAX_LENGTH["field"]].rstrip("_")
+        written = item.split(":", 1)[0].strip()  # `author` of the reference `author_id`
+        renamed = f"linked_{written}" if many_rule else f"{owner}_{written}"
+        if len(written) > MAX_LENGTH["field"]:
+            renamed = written[: MAX_LENGTH["field"]].rstrip("_")
         if rule is None and field.kind == "enum":
             rule = _enum_length_rule(pascal(owner) + pascal(field.name), field.name)
             fits = (MAX_LENGTH["enum"] - len(pascal(owner))) // 2
@@ -358,7 +385,7 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
         if rule is None and field.kind == "enum" and enum_class in MODULE_NAMES:
             rule = f"its enum class {enum_class!r} would clash with a name its module binds"
             renamed = f"{field.name}_kind"
-        better = renamed[: MAX_LENGTH["field"]] + item[len(field.name) :]
+        better = renamed[: MAX_LENGTH["field"]] + item[len(written) :]
         if rule is None and (unstorable := _database_rule(field, item, database)):
             rule, better = unstorable
         if rule is None and field.search and any(f.kind == "claim" for _, f in parsed):
@@ -382,6 +409,10 @@ def _derived_names(table: str, fields: list[Field]) -> list[str]:
             names += [sort_index_name(table, field.name)] if sorted_by else []
             names += [f"ck_{table}_{table}_{field.name}"] if field.kind == "enum" else []
             names += [search_index_name(table, field.name)] if field.search else []
+        if field.kind == "many":  # the join table and its keys
+            links = f"{table}_{field.name}"
+            names += [links, f"pk_{links}", f"ix_{links}_{field.link}_id"]
+            names += [f"fk_{links}_{field.link}_id_{field.target_table}"]
     return names
 
 
@@ -489,13 +520,15 @@ def _undeclared_errors(declared: list[tuple[str, Entity]]) -> list[str]:
     errors: list[str] = []
     classes = [entity.class_name for _, entity in declared]
     for key, entity in declared:
-        for column, target, _ in references(entity):
+        pointers = [(column[:-3], target, "ref") for column, target, _ in references(entity)]
+        pointers += [(name, target, "many") for name, target in links(entity)]
+        for name, target, kind in pointers:
             if target in classes:
                 continue
             close = difflib.get_close_matches(target, classes, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            rule = f"{column[:-3]!r} refers to {target!r}, which is not declared{hint}"
-            example = f"{column[:-3]}:ref({close[0] if close else classes[0]})"
+            rule = f"{name!r} refers to {target!r}, which is not declared{hint}"
+            example = f"{name}:{kind}({close[0] if close else classes[0]})"
             errors.append(_error(key, entity.name, rule, example))
     return errors
 
@@ -509,7 +542,7 @@ def _cycle_errors(declared: list[tuple[str, Entity]]) -> list[str]:
     }
     cycle = _cycle(graph)
     if not cycle:
-        return []
+        return _link_cycle_errors(declared, graph)
     column = next(  # in the declaration the graph kept (a name declared twice: the last)
         c
         for _, entity in reversed(declared)
@@ -525,6 +558,31 @@ def _cycle_errors(declared: list[tuple[str, Entity]]) -> list[str]:
     first_class = declared[0][1].class_name
     key = "fields" if cycle[0] == first_class else "more_entities"
     return [_error(key, cycle[0], rule, f"{column[:-3]}:ref({cycle[1]})?")]
+
+
+def _link_cycle_errors(
+    declared: list[tuple[str, Entity]], required: Mapping[str, list[str]]
+) -> list[str]:
+    """A cycle through a many field: its join table is created with the later of its two
+    tables, so each entity it links must come first. Links to the entity itself are fine."""
+    graph = {
+        entity.class_name: [
+            *required.get(entity.class_name, []),
+            *(target for _, target in links(entity) if target != entity.class_name),
+        ]
+        for _, entity in declared
+    }
+    cycle = _cycle(graph)
+    if not cycle:
+        return []
+    rule = (
+        "many fields and required references form a cycle "
+        + " -> ".join(cycle)
+        + ", so no table could be created first; declare a many field on one side only"
+    )
+    first_class = declared[0][1].class_name
+    key = "fields" if cycle[0] == first_class else "more_entities"
+    return [_error(key, cycle[0], rule, "tags:many(Tag)")]
 
 
 def validate_context(ctx: Mapping[str, object]) -> list[str]:

@@ -31,7 +31,8 @@ LIBRARY = {
     "entity_name": "Author",
     "fields": "name:str(120):unique, born_on:date?, favorite:ref(Book)?:set_null",
     "more_entities": (
-        "Book: title:str(200), pages:int?, author:ref(Author); "
+        "Book: title:str(200), pages:int?, author:ref(Author), tags:many(Tag); "
+        "Tag: label:str(40):unique, related:many(Tag); "
         "Review: stars:int, body:text?, book:ref(Book):cascade, reviewer:claim(sub); "
         "Category(categories): name:str(80):unique, parent:ref(Category)?:set_null, "
         "tenant:claim(org_id); "

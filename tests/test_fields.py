@@ -30,7 +30,7 @@ from crudgen.pyfmt import flat, layout
 
 KNOWN_TYPES = (
     "str, text, int, bigint, float, decimal, bool, date, datetime, uuid, email, url, json, enum, "
-    "ref, claim"
+    "ref, many, claim"
 )
 MODIFIERS = "known modifiers: unique, index, search, restrict, cascade, set_null"
 SYNTAX = (
@@ -882,7 +882,7 @@ def test_default_absent_renders_none(
             [
                 "fields: 'title:string' (item 1, column 1) — unknown type 'string' (did you mean "
                 "'str'?); known types: str, text, int, bigint, float, decimal, bool, date, "
-                "datetime, uuid, email, url, json, enum, ref, claim; e.g. 'title:str(200)'"
+                "datetime, uuid, email, url, json, enum, ref, many, claim; e.g. 'title:str(200)'"
             ],
         ),
         (

@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the {{ table }} table and its indexes."""
+    """Create the {{ table }} table and its indexes{{ ", and the join tables of its many fields" if cookiecutter.__links }}."""
     op.create_table(
         "{{ table }}",
 {%- if cookiecutter.id_type == "uuid" %}
@@ -80,10 +80,21 @@ def upgrade() -> None:
     with op.batch_alter_table("{{ ref.table }}") as batch:
 {{ incoming_foreign_key(ref, table)[0]|layout(8) }}
 {%- endfor %}
+{%- for link in cookiecutter.__links %}
+    # the links of its {{ link.name }} field
+{%- for create in link_migration(link, table, cookiecutter.id_type) %}
+{{ create|layout(4) }}
+{%- endfor %}
+{%- endfor %}
 
 
 def downgrade() -> None:
     """Drop the {{ table }} table."""
+{%- for link in cookiecutter.__links|reverse %}
+{%- for drop in link_drops(link) %}
+{{ drop|layout(4) }}
+{%- endfor %}
+{%- endfor %}
 {%- for ref in cookiecutter.__incoming|reverse %}
     with op.batch_alter_table("{{ ref.table }}") as batch:
 {{ incoming_foreign_key(ref, table)[1]|layout(8) }}

@@ -30,6 +30,12 @@ ID = "{{ one }}_id"
 {%- set claim = entity_claim(cookiecutter) %}
 # Columns the server fills from the caller's token, never the body (claim fields).
 OWNED: dict[str, str] = {{ '{"' ~ claim.name ~ '": "' ~ claim.claim ~ '"}' if claim else "{}" }}
+# The linked ids of each many field: empty unless a body sends them (test_links.py).
+{%- if cookiecutter.__links %}
+{{ python_list("LINKS", cookiecutter.__links|map(attribute="attribute"))|layout }}
+{%- else %}
+LINKS: list[str] = []
+{%- endif %}
 {%- if cookiecutter.id_type == "uuid" %}
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 {%- else %}

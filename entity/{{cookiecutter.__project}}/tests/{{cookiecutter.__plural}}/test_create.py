@@ -16,7 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..conftest import RolledBackDatabase
-from .factories import BULK, CREATE, FIELDS, LIST, OWNED, READ, assert_problem, path, payload
+from .factories import (
+    BULK,
+    CREATE,
+    FIELDS,
+    LINKS,
+    LIST,
+    OWNED,
+    READ,
+    assert_problem,
+    path,
+    payload,
+)
 
 {%- if unique %}
 
@@ -39,7 +50,8 @@ async def test_create_returns_201_with_location_and_etag(client: AsyncClient, ap
     assert response.headers["location"] == path(app, READ, body["id"])
     assert response.headers["etag"] == '"1"'
     assert {name: body[name] for name in FIELDS} == payload()
-    assert set(body) == {"id", *FIELDS, *OWNED, "version", "created_at", "updated_at"}
+    assert set(body) == {"id", *FIELDS, *OWNED, *LINKS, "version", "created_at", "updated_at"}
+    assert all(body[name] == [] for name in LINKS)
     assert body["version"] == 1
     assert body["created_at"] == body["updated_at"]
 

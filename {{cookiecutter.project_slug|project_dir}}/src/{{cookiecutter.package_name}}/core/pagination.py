@@ -12,9 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from {{ cookiecutter.package_name }}.core.models import Base
+
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
-Filter = tuple[str, str, str]  # (query parameter, column name, operator)
+# (query parameter, column name, operator); for the "linked" operator, the column is
+# "<join table>.<its column naming this table's rows>" (core/links.py)
+Filter = tuple[str, str, str]
+LINKED = "linked"
 
 
 def _contains(column: sa.ColumnElement[Any], pattern: Any) -> sa.ColumnElement[bool]:
@@ -47,10 +52,28 @@ PARENT = "page_parent"  # the parent's id, for the list nested under it
 LIMIT, OFFSET = "page_limit", "page_offset"
 
 
+def linked(
+    columns: sa.ColumnCollection[str, Any], link: str, parameter: sa.BindParameter[Any]
+) -> sa.ColumnElement[bool]:
+    """The rows linked to the row id `parameter` through a join table: `link` names the
+    table and its column of these rows ("book_tags.book_id"), the other column holds the
+    linked row's id. The join table's primary key and its reverse index serve both ways."""
+    name, _, mine = link.partition(".")
+    links = Base.metadata.tables[name]
+    (theirs,) = [column for column in links.info["link"] if column != mine]
+    matching = sa.select(links.c[mine]).where(links.c[theirs] == parameter)
+    row_id: sa.ColumnElement[Any] = columns["id"]
+    return row_id.in_(matching)
+
+
 def filter_values(params: BaseModel, filters: Sequence[Filter]) -> dict[str, Any]:
     """The bound values of the filters the client sent, keyed by their parameters' names."""
     sent = params.model_dump(exclude_none=True)  # keyed by query parameter (alias) names
-    return {_FILTER + name: OPERATORS[op][1](sent[name]) for name, _, op in filters if name in sent}
+    return {
+        _FILTER + name: sent[name] if op == LINKED else OPERATORS[op][1](sent[name])
+        for name, _, op in filters
+        if name in sent
+    }
 
 
 @lru_cache(maxsize=1024)
@@ -61,15 +84,22 @@ def filtered(
     parent: str | None = None,
 ) -> sa.Select[Any]:
     """The statement with a WHERE condition for each bound filter (`filter_values`) and, with
-    parent, for `parent = :page_parent`. Built once for each combination: building SQLAlchemy
+    parent, for `parent = :page_parent` (or the rows linked to it, where parent names a join
+    table's column: `linked`). Built once for each combination: building SQLAlchemy
     statements costs more than the rest of a page request's Python work, and a statement
     used again keeps its cache key."""
     columns = statement.selected_columns  # each where() makes a statement that rebuilds them
     for name, column_name, op in filters:
         if _FILTER + name in bound:
-            condition = OPERATORS[op][0](columns[column_name], sa.bindparam(_FILTER + name))
+            parameter: sa.BindParameter[Any] = sa.bindparam(_FILTER + name)
+            if op == LINKED:
+                condition = linked(columns, column_name, parameter)
+            else:
+                condition = OPERATORS[op][0](columns[column_name], parameter)
             statement = statement.where(condition)
-    if parent is not None:
+    if parent is not None and "." in parent:
+        statement = statement.where(linked(columns, parent, sa.bindparam(PARENT)))
+    elif parent is not None:
         statement = statement.where(columns[parent] == sa.bindparam(PARENT))
     return statement
 

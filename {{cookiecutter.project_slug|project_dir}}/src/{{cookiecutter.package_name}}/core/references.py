@@ -186,6 +186,9 @@ async def _apply(
 ) -> None:
     for key in _referencing(table):
         child = key.parent.table
+        if "link" in child.info:  # a join table (core/links.py)
+            await _unlink(connection, key, ids, soft=soft)
+            continue
         match = sa.and_(key.parent.in_(ids), *live(child))
         rule = (key.ondelete or "NO ACTION").upper()
         if rule == "SET NULL":
@@ -212,6 +215,27 @@ async def _apply(
             raise StillReferenced([child.name])
 
 
+async def _unlink(
+    connection: AsyncConnection, key: sa.ForeignKey, ids: list[Any], *, soft: bool
+) -> None:
+    """Rows of table being deleted leave a join table: the rows that own links to them get
+    a new version (their linked ids change, so their ETags do too), and under soft delete
+    the links are deleted here, as the database's cascade would."""
+    links = key.parent.table
+    owner_name = links.info["link"][0]
+    if key.parent.name != owner_name:
+        owner = links.c[owner_name]
+        (owner_key,) = owner.foreign_keys
+        owners = owner_key.column.table
+        linked = sa.select(owner).where(key.parent.in_(ids))
+        changes = {"version": owners.c.version + 1, "updated_at": sa.func.now()}
+        await connection.execute(
+            sa.update(owners).where(owners.c.id.in_(linked), *live(owners)).values(changes)
+        )
+    if soft:
+        await connection.execute(sa.delete(links).where(key.parent.in_(ids)))
+
+
 async def referencing_tables(
     connection: AsyncConnection, table: sa.FromClause, row_id: Any
 ) -> list[str]:
@@ -220,6 +244,8 @@ async def referencing_tables(
     found: list[str] = []
     for key in _referencing(table):
         child = key.parent.table
+        if "link" in child.info:  # links never keep a row (core/links.py)
+            continue
         rule = (key.ondelete or "NO ACTION").upper()
         query = sa.select(child.c.id).where(key.parent == row_id, *live(child))
         if rule in ("RESTRICT", "NO ACTION"):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.convertors import Convertor
 
 from ..core.auth import Caller, authorized, read_scope, write_scope
+from ..core.links import related_tables
 from ..core.rows import RowScope, claims_needed, row_scope
 from . import models, service
 from .schemas import {{ cls }}Read
@@ -22,13 +23,13 @@ NAME = "{{ cookiecutter.__entity|replace("_", " ") }}"  # in messages
 ID = "{{ cookiecutter.__entity }}_id"  # the path parameter of an item
 {%- if cookiecutter.id_type == "uuid" %}
 ItemId = Annotated[UUID, Path(alias=ID, description="Primary key")]
-{%- if nested %}
+{%- if nested or cookiecutter.__links %}
 ParentId = Annotated[UUID, Path(description="Primary key of the parent")]
 {%- endif %}
 {%- else %}
 # Ids up to 2**53 - 1, the bound of ids in bodies and query strings (JsonSafeInt).
 ItemId = Annotated[int, Path(alias=ID, ge=1, le=2**53 - 1, description="The id")]
-{%- if nested %}
+{%- if nested or cookiecutter.__links %}
 ParentId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The parent's id")]
 {%- endif %}
 {%- endif %}
@@ -36,10 +37,10 @@ ParentId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The parent's id"
 
 @cache
 def scoping_claims() -> list[str]:
-    """The claims that scope the rows these routes read: this table's and its parents'
-    (looked up once every table is mapped)."""
+    """The claims that scope the rows these routes read: this table's, its parents' and
+    those of the tables linked to it (looked up once every table is mapped)."""
     table = models.{{ cls }}.__table__
-    return claims_needed([table, *(key.column.table for key in table.foreign_keys)])
+    return claims_needed([table, *related_tables(table)])
 
 
 READ_SCOPE = read_scope("{{ cookiecutter.__plural_path }}")  # every GET of these routes

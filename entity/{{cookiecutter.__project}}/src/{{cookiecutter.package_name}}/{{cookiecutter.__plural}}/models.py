@@ -54,3 +54,9 @@ class {{ cookiecutter.__entity_class }}({{ model_base(cookiecutter.__entity_clas
 {%- if cookiecutter.soft_delete %}
     deleted_at: Mapped[datetime | None] = mapped_column({{ timestamp }})
 {%- endif %}
+{%- for link in cookiecutter.__links %}
+
+
+# {{ cookiecutter.__entity_class }}.{{ link.name }}: one row per link, gone with either row (core/links.py).
+{{ link_model(link, cookiecutter.__table, cookiecutter.id_type)|layout }}
+{%- endfor %}

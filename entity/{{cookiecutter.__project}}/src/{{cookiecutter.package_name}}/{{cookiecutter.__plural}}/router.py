@@ -2,6 +2,8 @@
 {%- set many = cookiecutter.__plural -%}
 {%- set cls = cookiecutter.__entity_class -%}
 {%- set nested = cookiecutter.__refs|selectattr("nested")|list -%}
+{%- set links = cookiecutter.__links -%}
+{%- set other_links = links|rejectattr("target_class", "equalto", cls)|unique(attribute="target_class")|sort(attribute="target_plural")|list -%}
 {%- set collection_path = "/" ~ cookiecutter.__plural_path -%}
 {%- set item_path = collection_path ~ "/{" ~ one ~ "_id:" ~ one ~ "_id}" -%}
 """HTTP routes of /{{ cookiecutter.__plural_path }}: thin handlers over the service functions."""
@@ -11,6 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 from starlette.convertors import register_url_convertor
 
+{% for link in other_links if link.target_plural < "core" -%}
+from ..{{ link.target_plural }} import service as {{ link.target_plural }}
+from ..{{ link.target_plural }}.dependencies import Reader as {{ link.target_class }}Reader
+from ..{{ link.target_plural }}.schemas import {{ link.target_class }}ListParams
+{% endfor -%}
 {% if cookiecutter.__refs -%}
 from ..core import openapi
 {% endif -%}
@@ -18,22 +25,30 @@ from ..core.concurrency import NOT_MODIFIED, IfMatchDep, IfNoneMatchHeader, etag
 from ..core.config import SettingsDep
 from ..core.database import DatabaseDep
 from ..core.errors import problem_responses
-{%- if nested %}
+{%- if nested or links %}
 from ..core.models import Base
 from ..core.references import row_exists
 {%- endif %}
 from ..core.routing import UniqueKeysRoute
+{%- for link in other_links if link.target_plural > "core" %}
+from ..{{ link.target_plural }} import service as {{ link.target_plural }}
+from ..{{ link.target_plural }}.dependencies import Reader as {{ link.target_class }}Reader
+from ..{{ link.target_plural }}.schemas import {{ link.target_class }}ListParams
+{%- endfor %}
 from . import service
 from .dependencies import (
     ID,
     IdConvertor,
     ItemId,
-{%- if nested %}
+{%- if nested or links %}
     ParentId,
 {%- endif %}
     Reader,
     Writer,
     get_or_404,
+{%- if links %}
+    not_found,
+{%- endif %}
     raise_missing_or_stale,
 )
 from .schemas import (
@@ -108,7 +123,7 @@ async def list_{{ many }}(
     """List with filters and a sort order, one page at a time."""
     async with database.autocommit() as connection:
         return await service.list_page(connection, params=params, scope=scope)
-{%- if nested %}
+{%- if nested or links %}
 
 
 async def list_of_parent(
@@ -149,6 +164,45 @@ async def list_{{ many }}_of_{{ ref.target }}(
     """The list, limited to the rows that reference this parent (404 if it does not exist)."""
     table, column = "{{ ref.target_table }}", "{{ ref.column }}"
     return await list_of_parent(table, column, {{ ref.target }}_id, params, scope, database)
+{%- endfor %}
+{%- for link in links %}
+{%- set own = link.target_class == cls %}
+{%- set target_module = "service" if own else link.target_plural %}
+
+
+@router.get(
+    "/{{ link.target_path }}/{{ '{' }}{{ link.target_column }}{{ '}' }}{{ collection_path }}",
+    responses=problem_responses(404, 422),
+)
+async def list_{{ many }}_with_{{ link.link }}(
+    {{ link.target_column }}: ParentId,
+    params: Annotated[{{ cls }}ListParams, Query()],
+    scope: Reader,
+    database: DatabaseDep,
+) -> Page:
+    """The list, limited to the rows whose {{ link.name }} hold this one (404 if it does not
+    exist)."""
+    table, column = "{{ link.target_table }}", "{{ link.table }}.{{ link.owner_column }}"
+    return await list_of_parent(table, column, {{ link.target_column }}, params, scope, database)
+
+
+@router.get(
+    "{{ item_path }}/{{ link.name|kebab }}",
+    responses=problem_responses(404, 422),
+)
+async def list_{{ one }}_{{ link.name }}(
+    item_id: ItemId,
+    params: Annotated[{{ link.target_class }}ListParams, Query()],
+    scope: {{ "Reader" if own else link.target_class ~ "Reader" }},
+    database: DatabaseDep,
+) -> {{ "Page" if own else target_module ~ ".Page" }}:
+    """The {{ link.name|replace("_", " ") }} of one, as their own list is filtered, sorted and paged
+    (404 if it does not exist)."""
+    async with database.autocommit() as connection:
+        if not await service.exists(connection, item_id=item_id, scope=scope):
+            raise not_found(item_id)
+        parent = ("{{ link.table }}.{{ link.target_column }}", item_id)
+{{ call("return await " ~ target_module ~ ".list_page", "connection", "params=params", "scope=scope", "parent=parent")|layout(8) }}
 {%- endfor %}
 
 

@@ -1,9 +1,10 @@
 {%- set fields = entity_fields(cookiecutter) -%}
 {%- set claim = entity_claim(cookiecutter) -%}
 {%- set cls = cookiecutter.__entity_class -%}
+{%- set links = cookiecutter.__links -%}
 """Request and response bodies of /{{ cookiecutter.__plural_path }}."""
 
-{{ schema_imports(fields, cookiecutter.package_name, cookiecutter.__plural, cookiecutter.id_type, cookiecutter.pagination) }}
+{{ schema_imports(fields, cookiecutter.package_name, cookiecutter.__plural, cookiecutter.id_type, cookiecutter.pagination, schema_lines(links, cookiecutter.id_type)) }}
 
 {{ sort_literal(fields, cls)|layout }}
 
@@ -15,6 +16,9 @@ class {{ cls }}Create(BaseModel):
 {% for field in fields %}
 {{ field.schema_line("create")|layout(4) }}
 {%- endfor %}
+{%- for link in links %}
+{{ link_schema_line(link, "create", cookiecutter.id_type)|layout(4) }}
+{%- endfor %}
 
 
 class {{ cls }}Update(BaseModel):
@@ -23,6 +27,9 @@ class {{ cls }}Update(BaseModel):
     model_config = ConfigDict(extra="forbid")
 {% for field in fields %}
 {{ field.schema_line("update")|layout(4) }}
+{%- endfor %}
+{%- for link in links %}
+{{ link_schema_line(link, "update", cookiecutter.id_type)|layout(4) }}
 {%- endfor %}
 
 
@@ -38,6 +45,9 @@ class {{ cls }}Read(BaseModel):
 {%- for field in fields %}
 {{ field.schema_line("read")|layout(4) }}
 {%- endfor %}
+{%- for link in links %}
+{{ link_schema_line(link, "read", cookiecutter.id_type)|layout(4) }}
+{%- endfor %}
     version: int
     created_at: datetime
     updated_at: datetime
@@ -51,6 +61,9 @@ class {{ cls }}ListParams(BaseModel):
 {%- for line in field.filter_lines %}
 {{ line|layout(4) }}
 {%- endfor %}
+{%- endfor %}
+{%- for link in links %}
+{{ link_filter_line(link, cookiecutter.id_type)|layout(4) }}
 {%- endfor %}
     sort: {{ cls }}Sort = "created_at"
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)

@@ -1,5 +1,6 @@
 {%- set page = cookiecutter.__page_module -%}
 {%- set cls = cookiecutter.__entity_class -%}
+{%- set links = cookiecutter.__links -%}
 """Database operations on {{ cookiecutter.__plural|replace("_", " ") }}: one statement, one round trip each."""
 
 from collections.abc import Sequence
@@ -13,12 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core import {{ cookiecutter.database }}
 from ..core.{{ page }} import {{ cookiecutter.__page_class }}, {{ page }}_page
+{%- if links %}
+from ..core.links import Link, split_links, with_links
+{%- endif %}
 from ..core.pagination import PARENT, Filter, filter_values, filtered
 from ..core.references import (
     apply_delete_rules,
     children_checked,
     parents_checked,
+{%- if not links %}
     parents_checked_after_write,
+{%- endif %}
 )
 from ..core.rows import (
     RowScope,
@@ -48,14 +54,24 @@ _INSERT: Final = sa.insert(models.{{ cls }}).returning(
 _SELECT: Final = sa.select(*_COLUMNS).where(*live(_TABLE), *bound_conditions(_TABLE))
 _GET: Final = _SELECT.where(_TABLE.c.id == sa.bindparam("id"))
 _EXISTS: Final = _GET.with_only_columns(_TABLE.c.id)
-{{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(entity_fields(cookiecutter)), "()")|layout }}
+{{ collection("_FILTERS: Final[tuple[Filter, ...]] = ", filter_rows(entity_fields(cookiecutter), links), "()")|layout }}
+{%- if links %}
+# Each many field: the ids in bodies, and the join table holding them (core/links.py).
+{{ collection("_LINKS: Final[tuple[Link, ...]] = ", link_rows(links), "()")|layout }}
+{%- endif %}
 
 
 def create_needs_transaction() -> bool:
+{%- if links %}
+    """Whether a create needs a transaction around its INSERT: always, as the links of its
+    many fields are written after the row."""
+    return True
+{%- else %}
     """Whether a create needs a transaction around its INSERT: when rules.py checks writes,
     or when soft-deleted parents are looked for after it (`parents_checked`). Otherwise the
     INSERT is a transaction on its own."""
     return rules.check is not None or parents_checked_after_write(_TABLE)
+{%- endif %}
 
 
 async def create(
@@ -70,9 +86,17 @@ async def create(
     values = [{**data.model_dump(by_alias=True), **owned(_TABLE, scope)}]
     if rules.check is not None:
         await rules.check(connection, values, None)
+{%- if links %}
+    sent = split_links(values, _LINKS)
+{%- endif %}
     async with parents_checked(connection, _TABLE, values, scope=scope):
         row = (await connection.execute(_INSERT, values)).one()
+{%- if links %}
+    (item,) = await with_links(connection, [row], _LINKS, scope=scope, sent=sent)
+    return {{ cls }}Read.model_validate(item)
+{%- else %}
     return {{ cls }}Read.model_validate(row)
+{%- endif %}
 
 
 async def create_many(
@@ -86,9 +110,17 @@ async def create_many(
     check_unique_within(_TABLE, values)
     if rules.check is not None:
         await rules.check(connection, values, None)
+{%- if links %}
+    sent = split_links(values, _LINKS)
+{%- endif %}
     async with parents_checked(connection, _TABLE, values, scope=scope, bulk=True):
         result = await connection.execute(_INSERT, values)
+{%- if links %}
+    rows = await with_links(connection, result.all(), _LINKS, scope=scope, sent=sent, bulk=True)
+    return [{{ cls }}Read.model_validate(row) for row in rows]
+{%- else %}
     return [{{ cls }}Read.model_validate(row) for row in result]
+{%- endif %}
 
 
 async def get(
@@ -100,7 +132,14 @@ async def get(
     """The row with this id, or None (also when it is another caller's)."""
     values = {"id": item_id, **bound_values(_TABLE, scope)}
     row = await {{ cookiecutter.database }}.fetch_one(connection, _GET, values)
+{%- if links %}
+    if row is None:
+        return None
+    (item,) = await with_links(connection, [row], _LINKS, scope=scope)
+    return {{ cls }}Read.model_validate(item)
+{%- else %}
     return None if row is None else {{ cls }}Read.model_validate(row)
+{%- endif %}
 
 
 async def exists(connection: AsyncConnection, *, item_id: Id, scope: RowScope) -> bool:
@@ -117,7 +156,7 @@ async def list_page(
     parent: tuple[str, Any] | None = None,
 ) -> Page:
     """One page of the caller's rows matching the filters (and referencing parent:
-    (column, id)), in the requested order."""
+    (column, id), or linked to it: ("<join table>.<column>", id)), in the requested order."""
     values = filter_values(params, _FILTERS)
     statement = filtered(_SELECT, _FILTERS, tuple(values), None if parent is None else parent[0])
     values.update(bound_values(_TABLE, scope))
@@ -127,13 +166,23 @@ async def list_page(
     rows, next_cursor = await keyset_page(
         connection, statement, values, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
+{%- if links %}
+    found = await with_links(connection, rows, _LINKS, scope=scope)
+    items = [{{ cls }}Read.model_validate(row) for row in found]
+{%- else %}
     items = [{{ cls }}Read.model_validate(row) for row in rows]
+{%- endif %}
     return Page(items=items, next_cursor=next_cursor)
 {%- else %}
     rows, total = await offset_page(
         connection, statement, values, sort=params.sort, limit=params.limit, offset=params.offset
     )
+{%- if links %}
+    found = await with_links(connection, rows, _LINKS, scope=scope)
+    items = [{{ cls }}Read.model_validate(row) for row in found]
+{%- else %}
     items = [{{ cls }}Read.model_validate(row) for row in rows]
+{%- endif %}
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)
 {%- endif %}
 
@@ -146,20 +195,41 @@ async def update(
     versions: list[int] | None,
     scope: RowScope,
 ) -> {{ cls }}Read | None:
+{%- if links %}
+    """Apply changes and bump the version in one UPDATE, then write the links sent (the
+    whole set of each many field sent); None when no row matched."""
+    if rules.check is not None:
+        await rules.check(connection, [changes], item_id)
+    columns = dict(changes)
+    (sent,) = split_links([columns], _LINKS)
+    values = {**columns, "version": _TABLE.c.version + 1, "updated_at": sa.func.now()}
+{%- else %}
     """Apply changes and bump the version in one UPDATE; None when no row matched."""
     values = {**changes, "version": _TABLE.c.version + 1, "updated_at": sa.func.now()}
+{%- endif %}
     matched = (_TABLE.c.id == item_id, *visible(_TABLE, scope))
     statement = sa.update(models.{{ cls }}).where(*matched).values(values)
     if versions is not None:
         statement = statement.where(_TABLE.c.version.in_(versions))
+{%- if links %}
+    written = [columns]
+{%- else %}
     if rules.check is not None:
         await rules.check(connection, [changes], item_id)
     written = [changes]
+{%- endif %}
     async with parents_checked(connection, _TABLE, written, scope=scope):
         row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
         if row is None:  # no row of the caller's matched: a 404, whatever parents it names
             written.clear()
+{%- if links %}
+    if row is None:
+        return None
+    (item,) = await with_links(connection, [row], _LINKS, scope=scope, sent=[sent], replace=True)
+    return {{ cls }}Read.model_validate(item)
+{%- else %}
     return None if row is None else {{ cls }}Read.model_validate(row)
+{%- endif %}
 {%- if cookiecutter.soft_delete %}
 
 
