@@ -85,6 +85,11 @@ class Entity:
         name rows that do not exist)."""
         return bool(references(self) or links(self))
 
+    @property
+    def has_links(self) -> bool:
+        """Whether the entity has a many field."""
+        return bool(links(self))
+
     def revision(self, package: str) -> str:
         """The id of the migration that creates this entity's table."""
         return revision_id("create", package, self.table)

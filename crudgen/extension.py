@@ -14,6 +14,7 @@ from jinja2.ext import Extension
 from crudgen import naming
 from crudgen.entities import (
     Entity,
+    link_context,
     parse_declaration,
     reference_context,
     revision_id,
@@ -109,6 +110,11 @@ def fields_of(entity: Entity, context: Mapping[str, Any]) -> list[Field]:
 def references_of(entity: Entity, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An entity's references as the templates see them (for the README)."""
     return reference_context(entity, service_entities(context))
+
+
+def links_of(entity: Entity, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An entity's many fields as the templates see them (for the README)."""
+    return link_context(entity, service_entities(context))
 
 
 def entities_head(context: Mapping[str, Any]) -> str:
@@ -312,6 +318,7 @@ class CrudExtension(Extension):
             entities_head=entities_head,
             fields_of=fields_of,
             references_of=references_of,
+            links_of=links_of,
             incoming_foreign_key=incoming_foreign_key,
             reference_rows=reference_rows,
             link_model=link_model,

@@ -13,8 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..core import {{ cookiecutter.database }}
+{%- if links and page == "offset" %}
+from ..core.links import Link, split_links, with_links
+{%- endif %}
 from ..core.{{ page }} import {{ cookiecutter.__page_class }}, {{ page }}_page
-{%- if links %}
+{%- if links and page == "keyset" %}
 from ..core.links import Link, split_links, with_links
 {%- endif %}
 from ..core.pagination import PARENT, Filter, filter_values, filtered
