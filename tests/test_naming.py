@@ -14,6 +14,7 @@ from crudgen.naming import (
     kebab,
     pascal,
     pluralize,
+    singular,
     slugify,
     snake,
     table_name,
@@ -217,3 +218,21 @@ def test_snake_output_is_safe(text: str) -> None:
     assert all(char.isalnum() or char == "_" for char in result)
     assert not result.startswith("_")
     assert not result.endswith("_")
+
+
+@pytest.mark.parametrize(
+    ("plural", "one"),
+    [
+        ("tags", "tag"),
+        ("categories", "category"),
+        ("boxes", "box"),
+        ("matches", "match"),
+        ("addresses", "address"),
+        ("related", "related"),
+        ("staff", "staff"),
+        ("status", "status"),
+        ("access", "access"),
+    ],
+)
+def test_singular_of_a_many_field_name(plural: str, one: str) -> None:
+    assert singular(plural) == one

@@ -456,3 +456,66 @@ def test_readme_sample_errors_are_the_real_ones() -> None:
     assert block == [f"error: {e}" for e in errors] + [
         f"{len(errors)} answer(s) rejected; nothing was generated."
     ]
+
+
+BOOK = {"entity_name": "Book", "database": "postgresql"}
+MANY_ERRORS = [
+    (
+        {"fields": "title:str(20), tags:many(Tag)", "more_entities": "Tag: name:str(20)"},
+        [],
+    ),
+    (  # a link to the entity itself is fine: its join table names the two rows apart
+        {"fields": "title:str(20), related:many(Book)"},
+        [],
+    ),
+    (
+        {"fields": "title:str(20), tags:many(Taag)", "more_entities": "Tag: name:str(20)"},
+        [
+            "fields: 'Book' — 'tags' refers to 'Taag', which is not declared (did you mean "
+            "'Tag'?); e.g. 'tags:many(Tag)'"
+        ],
+    ),
+    (
+        {
+            "fields": "title:str(20), tags:many(Tag)",
+            "more_entities": "Tag: name:str(20), books:many(Book)",
+        },
+        [
+            "fields: 'Book' — many fields and required references form a cycle Book -> Tag -> "
+            "Book, so no table could be created first; declare a many field on one side only; "
+            "e.g. 'tags:many(Tag)'"
+        ],
+    ),
+    (
+        {"fields": "title:str(20), books:many(Book)"},
+        [
+            "fields: 'books:many(Book)' — its join table would name both rows 'book_id': name "
+            "the field after the relation; e.g. 'linked_books:many(Book)'"
+        ],
+    ),
+    (
+        {
+            "fields": "title:str(20), tags:many(Tag), tag:ref(Tag)",
+            "more_entities": "Tag: name:str(20)",
+        },
+        [
+            "fields: 'tag:ref(Tag)' — 'tag_id' collides with a list filter of field 'tags'; "
+            "e.g. 'book_tag:ref(Tag)'"
+        ],
+    ),
+    (
+        {"fields": "title:str(20), tags:many(Tag)?", "more_entities": "Tag: name:str(20)"},
+        [
+            "fields: 'tags:many(Tag)?' (item 2, column 16) — a many field is a set of links, "
+            "empty by default and indexed both ways: it takes no '?', modifier or default; "
+            "e.g. 'tags:many(Tag)'"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "errors"), MANY_ERRORS)
+def test_many_fields_are_checked_with_one_line_each(
+    answers: dict[str, str], errors: list[str]
+) -> None:
+    assert validate_context({**BOOK, **answers}) == errors
