@@ -399,7 +399,7 @@ def fields_errors(text: str, entity: str, database: str = "postgresql") -> list[
     return errors
 
 
-def _derived_names(table: str, fields: list[Field]) -> list[str]:
+def _derived_names(table: str, fields: list[Field], owner: str = "") -> list[str]:
     """Database identifiers the generated models and migration will create."""
     names = [table, f"pk_{table}", sort_index_name(table, "updated_at")]
     for field in fields:
@@ -413,6 +413,7 @@ def _derived_names(table: str, fields: list[Field]) -> list[str]:
             links = f"{table}_{field.name}"
             names += [links, f"pk_{links}", f"ix_{links}_{field.link}_id"]
             names += [f"fk_{links}_{field.link}_id_{field.target_table}"]
+            names += [f"fk_{links}_{owner or table}_id_{table}"]
     return names
 
 
@@ -424,7 +425,8 @@ def _length_errors(ctx: Mapping[str, object]) -> list[str]:
     if _entity_errors(entity, ctx):
         return []
     fields = [field for _, field in _parsed_items(ctx.get("fields"))]
-    longest = max(_derived_names(table_name(entity), fields), key=lambda n: len(n.encode()))
+    derived = _derived_names(table_name(entity), fields, snake(entity))
+    longest = max(derived, key=lambda n: len(n.encode()))
     size = len(longest.encode())
     if size <= PG_MAX_IDENTIFIER:
         return []

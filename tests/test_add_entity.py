@@ -244,6 +244,33 @@ def test_an_entity_added_to_a_project_with_edits_and_rows_migrates(
         sql(admin, f'DROP DATABASE IF EXISTS "{name}_test_live" WITH (FORCE)')
 
 
+def test_an_entity_added_with_a_many_field_links_to_the_rows_there(project: Path) -> None:
+    """make entity with `books:many(Book)`: the join table comes with the new entity's
+    migration, in step with the models, and its generated link tests pass."""
+    code, output = add(project, "Shelf(shelves): label:str(40), books:many(Book)")
+    assert code == 0, output
+    assert (project / "tests" / "shelves" / "test_links.py").is_file()
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
+        done = run([str(BIN / command[0]), *command[1:]], cwd=project)
+        assert done.returncode == 0, done.stdout + done.stderr
+    name = "template_day2_links"
+    admin = f"{POSTGRES}/postgres"
+    sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sql(admin, f'CREATE DATABASE "{name}"')
+    env = {"DATABASE_URL": f"{POSTGRES}/{name}"}
+    try:
+        for step in (["upgrade", "head"], ["check"]):
+            done = run([str(BIN / "alembic"), *step], cwd=project, env=env)
+            assert done.returncode == 0, done.stdout + done.stderr
+        command = [str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        done = run([*command, "tests/shelves"], cwd=project, env=env)
+        assert done.returncode == 0, done.stdout[-5000:]
+        assert " passed" in done.stdout
+    finally:
+        sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        sql(admin, f'DROP DATABASE IF EXISTS "{name}_test" WITH (FORCE)')
+
+
 @pytest.mark.network
 def test_make_entity_runs_as_the_readme_writes_it(project: Path) -> None:
     """The generated Makefile's target, as a user types it (uv fetches cookiecutter)."""
