@@ -112,7 +112,9 @@ async def test_ids_that_name_no_row_are_422_each_and_nothing_is_written(
     response = await client.post(
         path(app, CREATE), json={**payload(2), attribute: [real, MISSING_ID]}
     )
-    assert error_locations(assert_problem(response, 422)) == [["body", attribute, 1]]
+    problem = assert_problem(response, 422)
+    assert error_locations(problem) == [["body", attribute, 1]]
+    assert problem["errors"][0]["input"] == str(MISSING_ID)  # it names the id
     bulk = [payload(3), {**payload(4), attribute: [MISSING_ID]}]
     response = await client.post(path(app, BULK), json=bulk)
     assert error_locations(assert_problem(response, 422)) == [["body", 1, attribute, 0]]

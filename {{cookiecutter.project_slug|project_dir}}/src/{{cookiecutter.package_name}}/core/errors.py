@@ -186,10 +186,12 @@ def constraint_columns(name: str) -> list[str]:
 async def missing_parents(request: Request, exc: Exception) -> JSONResponse:
     """422 naming each reference whose parent does not exist, like any invalid field."""
     assert isinstance(exc, MissingParents)
-    errors = [
+    errors: list[dict[str, Any]] = [
         {"loc": location, "msg": f"No {target} has this id", "type": "missing_parent"}
         for location, target in zip(exc.locations, exc.targets, strict=False)
     ]
+    for error, sent in zip(errors, exc.inputs or [], strict=False):
+        error["input"] = str(sent)
     return problem(422, "A referenced row does not exist.", errors=errors or None)
 
 

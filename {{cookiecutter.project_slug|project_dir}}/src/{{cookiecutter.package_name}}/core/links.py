@@ -101,14 +101,16 @@ async def write_links(
     if every:
         query = sa.select(targets.c.id).where(targets.c.id.in_(every), *visible(targets, scope))
         found = set((await connection.execute(query.with_for_update(key_share=True))).scalars())
-    locations: list[list[str | int]] = [
-        ["body", index, field, position] if bulk else ["body", field, position]
+    missing: list[tuple[list[str | int], Any]] = [
+        (["body", index, field, position] if bulk else ["body", field, position], target_id)
         for index, (_, ids) in enumerate(items)
         for position, target_id in enumerate(ids)
         if target_id not in found
     ]
-    if locations:
-        raise MissingParents(locations, [str(targets.name)] * len(locations))
+    if missing:
+        locations = [location for location, _ in missing]
+        inputs = [target_id for _, target_id in missing]
+        raise MissingParents(locations, [str(targets.name)] * len(missing), inputs)
     if replace:
         await connection.execute(sa.delete(links).where(owner.in_(list(wanted))))
     rows = [

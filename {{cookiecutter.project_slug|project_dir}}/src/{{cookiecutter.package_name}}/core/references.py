@@ -38,12 +38,16 @@ SQLITE_FOREIGN_KEY = "FOREIGN KEY constraint failed"
 
 
 class MissingParents(Exception):
-    """A write names parents that do not exist: 422 at these body locations."""
+    """A write names parents that do not exist: 422 at these body locations (with the ids
+    sent there, when known: a many field's ids)."""
 
-    def __init__(self, locations: list[list[str | int]], targets: list[str]) -> None:
+    def __init__(
+        self, locations: list[list[str | int]], targets: list[str], inputs: list[Any] | None = None
+    ) -> None:
         super().__init__("missing parents")
         self.locations = locations
         self.targets = targets
+        self.inputs = inputs
 
 
 class StillReferenced(Exception):
