@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from crudgen.entities import split_declarations
 from tests.conftest import BIN, CASES, run
 
 JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#")
@@ -37,7 +38,7 @@ def test_bake_has_the_expected_layout(baked: dict[str, Path], case: str) -> None
     project = baked[case]
     package = package_dir(project)
     entity_packages = [p for p in package.iterdir() if (p / "router.py").exists()]
-    expected = 6 if case == "library" else 1
+    expected = 1 + len(split_declarations(CASES[case].get("more_entities", "")))
     assert len(entity_packages) == expected
     for entity in entity_packages:
         for module in ("models", "schemas", "service", "dependencies", "router"):
