@@ -76,9 +76,11 @@ class Examples(FieldBase):
             return "None" if self.nullable else f'parent("{self.name}", i)'
         if self.kind == "enum":
             return f'one_of("{" ".join(self.args)}", i)'
-        if self.kind == "str":
+        if self.kind == "str":  # distinct for every i, or for the most i the length allows
             size = int(self.args[0])
-            return f'f"{self.name[: size - 4]} {{i}}"' if size >= 8 else f"str(i)[:{size}]"
+            if size >= 8:
+                return f'f"{self.name[: size - 6]} {{i}}"'  # i of up to five digits fits
+            return f"str(i % {10**size})" if size > 1 else "chr(0x4E00 + i % 20000)"
         if self.kind == "decimal":
             return _decimal_example(int(self.args[0]), int(self.args[1]))
         return self.spec.example.format(name=self.name.replace("_", "-"))
@@ -93,8 +95,15 @@ class Examples(FieldBase):
 
 
 def _decimal_example(precision: int, scale: int) -> str:
+    """Distinct values for i, in every digit the column holds: `i` itself when six whole
+    digits or more hold the i the tests use, else i modulo 10**precision."""
     whole = precision - scale
-    if whole >= 2:  # few whole digits: i modulo what they hold (parents' i start at 1000)
-        number = "{i}" if whole >= 6 else f"{{i % {10**whole}}}"
-        return f'f"{number}.{"5" * scale}"' if scale else f'f"{number}"'
-    return f'f"0.{{i % 10}}{"5" * (scale - 1)}"' if scale else 'f"{i % 10}"'
+    if whole >= 6:
+        return f'f"{{i}}.{"5" * scale}"' if scale else 'f"{i}"'
+    modulo = 10**precision
+    if scale == 0:
+        return f'f"{{i % {modulo}}}"'
+    fraction = f"{{i % {10**scale}:0{scale}d}}" if scale > 1 else "{i % 10}"
+    if whole == 0:
+        return f'f"0.{fraction}"' if scale > 1 else f'f"0.{{i % {modulo}}}"'
+    return f'f"{{i % {modulo} // {10**scale}}}.{fraction}"'

@@ -342,6 +342,12 @@ def _check_modifiers(field: Field) -> None:
         raise FieldsError(
             f"a {field.kind} column cannot be unique or indexed; e.g. '{field.name}:{field.kind}'"
         )
+    if field.kind == "decimal" and field.unique and field.args[0] == "1":
+        scale = field.args[1]
+        raise FieldsError(
+            f"a unique decimal(1,{scale}) column would allow only 19 rows; widen it; e.g. "
+            f"'{field.name}:decimal(3,{scale}):unique'"
+        )
     if field.kind in ("bool", "enum") and field.unique:
         raise FieldsError(
             f"a unique {field.kind} column would allow only a handful of rows; "

@@ -275,10 +275,14 @@ def options(python_version: str | None = None) -> st.SearchStrategy[dict[str, An
 @st.composite
 def references(draw: st.DrawFn, names: list[str], owner: str) -> list[str]:
     """One or two reference items to declared entities or the owner itself: nullable or
-    not, one-to-one or not, any delete rule the nullability allows."""
+    not, one-to-one or not, any delete rule the nullability allows; or many fields, links to
+    their rows."""
     items = []
     for _ in range(draw(st.integers(1, 2))):
         target = draw(st.sampled_from([*names, owner]))
+        if draw(st.integers(0, 2)) == 0:
+            items.append(f"{draw(field_names())}:many({target})")
+            continue
         nullable = target == owner or draw(st.booleans())  # a required self-reference cycles
         rules = ["", ":restrict", ":cascade", *([":set_null"] if nullable else [])]
         unique = draw(st.sampled_from(["", ":unique"]))
