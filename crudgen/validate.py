@@ -497,7 +497,8 @@ def spec_errors(ctx: Mapping[str, object]) -> list[str]:
     """Errors of the service as a whole: duplicate entities or tables, references to
     entities that are not declared, and cycles that no nullable reference breaks."""
     declared = _spec_entities(ctx)
-    return _duplicate_errors(declared) + _undeclared_errors(declared) + _cycle_errors(declared)
+    cycles = _cycle_errors(declared) or _link_cycle_errors(declared)  # one cycle at a time
+    return _duplicate_errors(declared) + _undeclared_errors(declared) + cycles
 
 
 def _duplicate_errors(declared: list[tuple[str, Entity]]) -> list[str]:
@@ -535,16 +536,25 @@ def _undeclared_errors(declared: list[tuple[str, Entity]]) -> list[str]:
     return errors
 
 
+def _cycle_error(
+    declared: list[tuple[str, Entity]], cycle: list[str], rule: str, example: str
+) -> str:
+    """The error of a cycle, at the input that declares its first entity."""
+    key = "fields" if cycle[0] == declared[0][1].class_name else "more_entities"
+    return _error(key, cycle[0], rule, example)
+
+
+def _required_targets(entity: Entity) -> list[str]:
+    """The entities a row of entity needs first: the targets of its required references."""
+    return [target for _, target, nullable in references(entity) if not nullable]
+
+
 def _cycle_errors(declared: list[tuple[str, Entity]]) -> list[str]:
     """A cycle of required (not nullable) references: no row of it could be inserted
     before the others. One cycle is reported, at a reference that '?' would break."""
-    graph = {
-        entity.class_name: [target for _, target, nullable in references(entity) if not nullable]
-        for _, entity in declared
-    }
-    cycle = _cycle(graph)
+    cycle = _cycle({entity.class_name: _required_targets(entity) for _, entity in declared})
     if not cycle:
-        return _link_cycle_errors(declared, graph)
+        return []
     column = next(  # in the declaration the graph kept (a name declared twice: the last)
         c
         for _, entity in reversed(declared)
@@ -557,19 +567,15 @@ def _cycle_errors(declared: list[tuple[str, Entity]]) -> list[str]:
         + " -> ".join(cycle)
         + ", so no row could be created first; make one of them nullable with '?'"
     )
-    first_class = declared[0][1].class_name
-    key = "fields" if cycle[0] == first_class else "more_entities"
-    return [_error(key, cycle[0], rule, f"{column[:-3]}:ref({cycle[1]})?")]
+    return [_cycle_error(declared, cycle, rule, f"{column[:-3]}:ref({cycle[1]})?")]
 
 
-def _link_cycle_errors(
-    declared: list[tuple[str, Entity]], required: Mapping[str, list[str]]
-) -> list[str]:
+def _link_cycle_errors(declared: list[tuple[str, Entity]]) -> list[str]:
     """A cycle through a many field: its join table is created with the later of its two
     tables, so each entity it links must come first. Links to the entity itself are fine."""
     graph = {
         entity.class_name: [
-            *required.get(entity.class_name, []),
+            *_required_targets(entity),
             *(target for _, target in links(entity) if target != entity.class_name),
         ]
         for _, entity in declared
@@ -582,9 +588,7 @@ def _link_cycle_errors(
         + " -> ".join(cycle)
         + ", so no table could be created first; declare a many field on one side only"
     )
-    first_class = declared[0][1].class_name
-    key = "fields" if cycle[0] == first_class else "more_entities"
-    return [_error(key, cycle[0], rule, "tags:many(Tag)")]
+    return [_cycle_error(declared, cycle, rule, "tags:many(Tag)")]
 
 
 def validate_context(ctx: Mapping[str, object]) -> list[str]:
