@@ -232,8 +232,9 @@ def schema_lines(links: list[dict[str, Any]], id_type: str) -> list[Arg]:
 
 
 def link_test_rows(links: list[dict[str, Any]], one: str, plural: str) -> list[Call]:
-    """test_links' LINKS rows: (attribute, the linked entity's test helpers, the list of the
-    rows linked to one of them, its parameter, the list of one row's linked ones)."""
+    """test_links' LINKS: a `Link(attribute, the linked entity's test helpers, the list of
+    the rows linked to one of them, its parameter, the list of one row's linked ones)` for
+    each many field."""
     rows = []
     for link in links:
         row = (
@@ -243,7 +244,7 @@ def link_test_rows(links: list[dict[str, Any]], one: str, plural: str) -> list[C
             f'"{link["target_column"]}"',
             f'"list_{one}_{link["name"]}"',
         )
-        rows.append(collection("", row, "()"))
+        rows.append(Call("Link", row))
     return rows
 
 

@@ -7,7 +7,7 @@ change is a new version, and a page costs a bounded number of statements."""
 
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from fastapi import FastAPI
@@ -39,9 +39,18 @@ from .factories import (
 )
 from .test_plans import FULL_WORK, Statement, plans
 
-# (attribute, the linked entity's test helpers, the list of the rows linked to one of
-# them and its parameter, the list of one row's linked ones)
-{{ collection("LINKS: list[tuple[str, ModuleType, str, str, str]] = ", link_test_rows(links, one, many))|layout }}
+
+class Link(NamedTuple):
+    """A many field of this entity, and the routes of its two lists."""
+
+    attribute: str  # in bodies: tag_ids
+    helpers: ModuleType  # the linked entity's test helpers
+    with_one: str  # the list of the rows linked to one of them
+    parameter: str  # that list's path parameter, and the list's filter
+    of_one: str  # the list of one row's linked ones
+
+
+{{ collection("LINKS = ", link_test_rows(links, one, many))|layout }}
 
 
 async def linked_rows(client: AsyncClient, app: FastAPI, helpers: ModuleType, n: int) -> list[Any]:
@@ -62,92 +71,85 @@ def error_locations(body: dict[str, Any]) -> list[list[object]]:
     return [error["loc"] for error in body["errors"]]
 
 
-@pytest.mark.parametrize(("attribute", "helpers", "_", "__", "___"), LINKS)
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: link.attribute)
 async def test_writes_set_the_links_and_reads_show_them(
     client: AsyncClient,
     app: FastAPI,
-    attribute: str,
-    helpers: ModuleType,
-    _: str,
-    __: str,
-    ___: str,
+    link: Link,
 ) -> None:
-    first, second, third = await linked_rows(client, app, helpers, 3)
+    first, second, third = await linked_rows(client, app, link.helpers, 3)
     sent = [third, first, third]  # a set: each id once, in ascending order
-    response = await client.post(path(app, CREATE), json={**payload(1), attribute: sent})
+    response = await client.post(path(app, CREATE), json={**payload(1), link.attribute: sent})
     assert response.status_code == 201, response.text
     item = response.json()
-    assert item[attribute] == sorted({first, third})
+    assert item[link.attribute] == sorted({first, third})
     read = await client.get(path(app, READ, item["id"]))
-    assert read.json()[attribute] == sorted({first, third})
+    assert read.json()[link.attribute] == sorted({first, third})
     listed = await client.get(path(app, LIST), params={"limit": 100})
-    assert [row[attribute] for row in listed.json()["items"] if row["id"] == item["id"]] == [
+    assert [row[link.attribute] for row in listed.json()["items"] if row["id"] == item["id"]] == [
         sorted({first, third})
     ]
     etag = read.headers["etag"]
     changed = await client.patch(
-        path(app, UPDATE, item["id"]), json={attribute: [second]}, headers={"If-Match": etag}
+        path(app, UPDATE, item["id"]), json={link.attribute: [second]}, headers={"If-Match": etag}
     )
     assert changed.status_code == 200, changed.text
-    assert changed.json()[attribute] == [second]
+    assert changed.json()[link.attribute] == [second]
     assert changed.headers["etag"] != etag
     kept = await client.patch(path(app, UPDATE, item["id"]), json={})
-    assert kept.json()[attribute] == [second]  # a PATCH without it leaves the links alone
+    assert kept.json()[link.attribute] == [second]  # a PATCH without it leaves the links alone
     replaced = await client.put(path(app, REPLACE, item["id"]), json=payload(1))
-    assert replaced.json()[attribute] == []  # a PUT without it: none, its default
+    assert replaced.json()[link.attribute] == []  # a PUT without it: none, its default
 
 
-@pytest.mark.parametrize(("attribute", "helpers", "_", "__", "___"), LINKS)
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: link.attribute)
 async def test_ids_that_name_no_row_are_422_each_and_nothing_is_written(
     client: AsyncClient,
     app: FastAPI,
-    attribute: str,
-    helpers: ModuleType,
-    _: str,
-    __: str,
-    ___: str,
+    link: Link,
 ) -> None:
-    (real,) = await linked_rows(client, app, helpers, 1)
+    (real,) = await linked_rows(client, app, link.helpers, 1)
     before = ids(await client.get(path(app, LIST), params={"limit": 100}))
     response = await client.post(
-        path(app, CREATE), json={**payload(2), attribute: [real, MISSING_ID]}
+        path(app, CREATE), json={**payload(2), link.attribute: [real, MISSING_ID]}
     )
     problem = assert_problem(response, 422)
-    assert error_locations(problem) == [["body", attribute, 1]]
+    assert error_locations(problem) == [["body", link.attribute, 1]]
     assert problem["errors"][0]["input"] == str(MISSING_ID)  # it names the id
-    bulk = [payload(3), {**payload(4), attribute: [MISSING_ID]}]
+    bulk = [payload(3), {**payload(4), link.attribute: [MISSING_ID]}]
     response = await client.post(path(app, BULK), json=bulk)
-    assert error_locations(assert_problem(response, 422)) == [["body", 1, attribute, 0]]
+    assert error_locations(assert_problem(response, 422)) == [["body", 1, link.attribute, 0]]
     item = await create(client, app, 5)
-    response = await client.patch(path(app, UPDATE, item["id"]), json={attribute: [MISSING_ID]})
-    assert error_locations(assert_problem(response, 422)) == [["body", attribute, 0]]
+    response = await client.patch(
+        path(app, UPDATE, item["id"]), json={link.attribute: [MISSING_ID]}
+    )
+    assert error_locations(assert_problem(response, 422)) == [["body", link.attribute, 0]]
     read = await client.get(path(app, READ, item["id"]))
-    assert read.json()[attribute] == []
+    assert read.json()[link.attribute] == []
     assert read.json()["version"] == item["version"]
     listed = await client.get(path(app, LIST), params={"limit": 100})
     assert sorted(ids(listed)) == sorted([*before, item["id"]])
 
 
-@pytest.mark.parametrize(("attribute", "helpers", "with_one", "parameter", "of_one"), LINKS)
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: link.attribute)
 async def test_the_lists_go_both_ways_and_filter_and_page_alike(
     client: AsyncClient,
     app: FastAPI,
-    attribute: str,
-    helpers: ModuleType,
-    with_one: str,
-    parameter: str,
-    of_one: str,
+    link: Link,
 ) -> None:
-    first, second = await linked_rows(client, app, helpers, 2)
-    both = await client.post(path(app, CREATE), json={**payload(6), attribute: [first, second]})
-    only = await client.post(path(app, CREATE), json={**payload(7), attribute: [second]})
+    first, second = await linked_rows(client, app, link.helpers, 2)
+    both = await client.post(
+        path(app, CREATE), json={**payload(6), link.attribute: [first, second]}
+    )
+    only = await client.post(path(app, CREATE), json={**payload(7), link.attribute: [second]})
     both_id, only_id = both.json()["id"], only.json()["id"]
     linked_to = {
-        target: app.url_path_for(with_one, **{parameter: target}) for target in (first, second)
+        target: app.url_path_for(link.with_one, **{link.parameter: target})
+        for target in (first, second)
     }
     assert ids(await client.get(linked_to[first])) == [both_id]
     assert sorted(ids(await client.get(linked_to[second]))) == sorted([both_id, only_id])
-    assert ids(await client.get(path(app, LIST), params={parameter: first})) == [both_id]
+    assert ids(await client.get(path(app, LIST), params={link.parameter: first})) == [both_id]
     pages: list[Any] = []
     params: dict[str, Any] = {"limit": 1}
     for _ in range(3):  # one row a page, as any list pages
@@ -161,35 +163,31 @@ async def test_the_lists_go_both_ways_and_filter_and_page_alike(
         else:
             params = {"limit": 1, "cursor": body["next_cursor"]}
     assert sorted(pages) == sorted([both_id, only_id])
-    of_both = path(app, of_one, both_id)
+    of_both = path(app, link.of_one, both_id)
     assert sorted(ids(await client.get(of_both))) == sorted([first, second])
-    missing = app.url_path_for(with_one, **{parameter: MISSING_ID})
+    missing = app.url_path_for(link.with_one, **{link.parameter: MISSING_ID})
     assert_problem(await client.get(missing), 404)
-    assert_problem(await client.get(path(app, of_one, MISSING_ID)), 404)
+    assert_problem(await client.get(path(app, link.of_one, MISSING_ID)), 404)
 
 
-@pytest.mark.parametrize(("attribute", "helpers", "with_one", "parameter", "_"), LINKS)
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: link.attribute)
 async def test_deleting_either_end_removes_its_links(
     client: AsyncClient,
     app: FastAPI,
-    attribute: str,
-    helpers: ModuleType,
-    with_one: str,
-    parameter: str,
-    _: str,
+    link: Link,
 ) -> None:
-    first, second = await linked_rows(client, app, helpers, 2)
+    first, second = await linked_rows(client, app, link.helpers, 2)
     item = (
-        await client.post(path(app, CREATE), json={**payload(8), attribute: [first, second]})
+        await client.post(path(app, CREATE), json={**payload(8), link.attribute: [first, second]})
     ).json()
-    gone = await client.delete(helpers.path(app, helpers.DELETE, first))
+    gone = await client.delete(link.helpers.path(app, link.helpers.DELETE, first))
     assert gone.status_code == 204, gone.text
     read = await client.get(path(app, READ, item["id"]))
-    assert read.json()[attribute] == [second]
+    assert read.json()[link.attribute] == [second]
     assert read.json()["version"] > item["version"]  # so its ETag changed too
     deleted = await client.delete(path(app, DELETE, item["id"]))
     assert deleted.status_code == 204, deleted.text
-    assert ids(await client.get(app.url_path_for(with_one, **{parameter: second}))) == []
+    assert ids(await client.get(app.url_path_for(link.with_one, **{link.parameter: second}))) == []
 
 
 @pytest.fixture
@@ -211,9 +209,7 @@ def statements(connection: AsyncConnection) -> Iterator[list[Statement]]:
 async def test_a_page_costs_the_same_statements_however_many_rows_and_links(
     client: AsyncClient, app: FastAPI, connection: AsyncConnection, statements: list[Statement]
 ) -> None:
-    linked = {
-        attribute: await linked_rows(client, app, helpers, 3) for attribute, helpers, *_ in LINKS
-    }
+    linked = {link.attribute: await linked_rows(client, app, link.helpers, 3) for link in LINKS}
     bulk = [{**payload(10 + i), **linked} for i in range(4)]
     response = await client.post(path(app, BULK), json=bulk)
     assert response.status_code == 201, response.text
@@ -228,23 +224,23 @@ async def test_a_page_costs_the_same_statements_however_many_rows_and_links(
         assert not [work for work in FULL_WORK if work in plan], plan
 
 
-@pytest.mark.parametrize(("attribute", "helpers", "with_one", "parameter", "of_one"), LINKS)
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: link.attribute)
 async def test_the_lists_both_ways_are_served_by_indexes(
     client: AsyncClient,
     app: FastAPI,
     connection: AsyncConnection,
     statements: list[Statement],
-    attribute: str,
-    helpers: ModuleType,
-    with_one: str,
-    parameter: str,
-    of_one: str,
+    link: Link,
 ) -> None:
-    (target,) = await linked_rows(client, app, helpers, 1)
-    item = (await client.post(path(app, CREATE), json={**payload(20), attribute: [target]})).json()
+    (target,) = await linked_rows(client, app, link.helpers, 1)
+    item = (
+        await client.post(path(app, CREATE), json={**payload(20), link.attribute: [target]})
+    ).json()
     statements.clear()
-    assert ids(await client.get(app.url_path_for(with_one, **{parameter: target}))) == [item["id"]]
-    assert ids(await client.get(path(app, of_one, item["id"]))) == [target]
+    assert ids(await client.get(app.url_path_for(link.with_one, **{link.parameter: target}))) == [
+        item["id"]
+    ]
+    assert ids(await client.get(path(app, link.of_one, item["id"]))) == [target]
     ordered = [(sql, parameters) for sql, parameters in statements if "ORDER BY" in sql]
     assert len(ordered) == 2
     postgresql = connection.dialect.name == "postgresql"
