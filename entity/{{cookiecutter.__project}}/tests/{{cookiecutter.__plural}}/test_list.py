@@ -10,6 +10,7 @@ from httpx import AsyncClient
 
 {{ import_block(
     cookiecutter.package_name,
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Read",
     cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Sort",
     ".factories:BULK",
     ".factories:LIST",
@@ -90,8 +91,10 @@ async def test_list_pages_through_every_row_in_sort_order(
     created = await create_rows(client, app, 5)
     items = await fetch_all(client, app, {"sort": sort})
     assert sorted(item["id"] for item in items) == sorted(row["id"] for row in created)
+    # Compare values, not their JSON text: "…:34Z" is a moment before "…:34.001Z".
     key = sort.removeprefix("-")
-    keys = [(item[key], item["id"]) for item in items]
+    rows = [{{ cookiecutter.__entity_class }}Read.model_validate(item) for item in items]
+    keys = [(getattr(row, key), row.id) for row in rows]
     assert keys == sorted(keys, reverse=sort.startswith("-"))
 
 
