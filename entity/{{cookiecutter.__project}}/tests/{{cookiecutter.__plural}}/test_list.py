@@ -10,8 +10,7 @@ from httpx import AsyncClient
 
 {{ import_block(
     cookiecutter.package_name,
-    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Read",
-    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ".schemas:" ~ cookiecutter.__entity_class ~ "Sort",
+    cookiecutter.package_name ~ "." ~ cookiecutter.__plural ~ ":schemas",
     ".factories:BULK",
     ".factories:LIST",
     ".factories:assert_problem",
@@ -84,7 +83,7 @@ def matches(op: str, actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-@pytest.mark.parametrize("sort", get_args({{ cookiecutter.__entity_class }}Sort))
+@pytest.mark.parametrize("sort", get_args(schemas.{{ cookiecutter.__entity_class }}Sort))
 async def test_list_pages_through_every_row_in_sort_order(
     client: AsyncClient, app: FastAPI, sort: str
 ) -> None:
@@ -93,8 +92,8 @@ async def test_list_pages_through_every_row_in_sort_order(
     assert sorted(item["id"] for item in items) == sorted(row["id"] for row in created)
     # Compare values, not their JSON text: "…:34Z" is a moment before "…:34.001Z".
     key = sort.removeprefix("-")
-    rows = [{{ cookiecutter.__entity_class }}Read.model_validate(item) for item in items]
-    keys = [(getattr(row, key), row.id) for row in rows]
+    read = schemas.{{ cookiecutter.__entity_class }}Read.model_validate
+    keys = [(getattr(row, key), row.id) for row in map(read, items)]
     assert keys == sorted(keys, reverse=sort.startswith("-"))
 
 
