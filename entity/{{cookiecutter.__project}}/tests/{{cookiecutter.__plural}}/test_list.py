@@ -93,7 +93,8 @@ async def test_list_pages_through_every_row_in_sort_order(
     # Compare values, not their JSON text: "…:34Z" is a moment before "…:34.001Z".
     key = sort.removeprefix("-")
     read = schemas.{{ cookiecutter.__entity_class }}Read.model_validate
-    keys = [(getattr(row, key), row.id) for row in map(read, items)]
+    rows = [read(item).model_dump(by_alias=True) for item in items]
+    keys = [(row[key], row["id"]) for row in rows]
     assert keys == sorted(keys, reverse=sort.startswith("-"))
 
 
