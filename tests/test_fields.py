@@ -1492,7 +1492,7 @@ def test_examples_of_narrow_columns_stay_distinct_for_the_rows_tests_make(dsl: s
     else:
         precision, scale = map(int, field.args)
         digits = [Decimal(value).as_tuple() for value in values]
-        assert all(-d.exponent == scale and len(d.digits) <= precision for d in digits)
+        assert all(d.exponent == -scale and len(d.digits) <= precision for d in digits)
 
 
 def test_a_unique_one_digit_decimal_is_refused_with_the_reason() -> None:
