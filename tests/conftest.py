@@ -147,14 +147,6 @@ def assert_refused_unchanged(
     assert tree(project) == before
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """One mypy cache per worker for every project it checks: the libraries (SQLAlchemy,
-    FastAPI, pydantic) are analysed once, not per bake. Safe across projects: mypy trusts a
-    cached module only when its file's path, size and mtime match, and hashes it otherwise."""
-    os.environ["MYPY_CACHE_DIR"] = str(tmp_path_factory.mktemp("mypy-cache"))
-
-
 @pytest.fixture(scope="session")
 def baked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every case, baked once."""
