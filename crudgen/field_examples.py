@@ -105,5 +105,5 @@ def _decimal_example(precision: int, scale: int) -> str:
         return f'f"{{i % {modulo}}}"'
     fraction = f"{{i % {10**scale}:0{scale}d}}" if scale > 1 else "{i % 10}"
     if whole == 0:
-        return f'f"0.{fraction}"' if scale > 1 else f'f"0.{{i % {modulo}}}"'
+        return f'f"0.{fraction}"'
     return f'f"{{i % {modulo} // {10**scale}}}.{fraction}"'
